@@ -124,6 +124,22 @@ def _words(page: pymupdf.Page) -> list[Word]:
     ]
 
 
+def _derotate(page: pymupdf.Page, words: list[Word], rules: list[Rule]) -> tuple[list[Word], list[Rule]]:
+    """Boxes of a /Rotate'd page as the reader sees the page (text and drawings come
+    in unrotated coordinates)."""
+    m = page.rotation_matrix
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> pymupdf.Rect:
+        return (pymupdf.Rect(x0, y0, x1, y1) * m).normalize()
+
+    out_words = []
+    for w in words:
+        r = box(w.x0, w.y0, w.x1, w.y1)
+        out_words.append(Word(w.text, r.x0, r.y0, r.x1, r.y1, w.ocr, w.conf))
+    out_rules = [Rule(*box(r.x0, r.y0, r.x1, r.y1)) for r in rules]
+    return out_words, out_rules
+
+
 def _image_only(page: pymupdf.Page) -> bool:
     """No text, but images covering most of the page: a scan."""
     area = abs(page.rect)
@@ -134,7 +150,9 @@ def _image_only(page: pymupdf.Page) -> bool:
 
 
 def read_page(page: pymupdf.Page) -> Page:
-    words = _words(page)
+    words, rules = _words(page), _rules(page)
+    if page.rotation:
+        words, rules = _derotate(page, words, rules)
     image_only = not words and _image_only(page)
     return Page(
         number=page.number + 1,
@@ -142,7 +160,7 @@ def read_page(page: pymupdf.Page) -> Page:
         height=page.rect.height,
         rotation=page.rotation,
         words=words,
-        rules=_rules(page),
+        rules=rules,
         source="text" if words else "empty",
         image_only=image_only,
     )

@@ -1,0 +1,1 @@
+"""Scoring runs against gold, comparing runs, suites."""

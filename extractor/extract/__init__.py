@@ -1,0 +1,1 @@
+"""Chunks → records: the grid reader, the LLM, and the strategies that combine them."""

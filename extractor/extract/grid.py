@@ -1,0 +1,173 @@
+"""The grid reader: recognised budget tables → line items, copied cell by cell.
+
+Deterministic and exact: every value is a printed cell's text, normalised, with that
+cell's page and box. A table side by side in halves (收支总表) gives one record per
+half per row, left to right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extractor.layout.grid import Cell, Grid
+from extractor.layout.headers import Column
+from extractor.layout.tables import Part, Table
+from extractor.normalize import normalize_amount, normalize_name
+from extractor.records import TABLE_KINDS, CellSource, LineItem, Provenance
+
+_VALID_CODE_LENGTHS = (3, 5, 7)
+
+
+@dataclass(frozen=True, slots=True)
+class Half:
+    codes: tuple[Column, ...]
+    unitcodes: tuple[Column, ...]
+    labels: tuple[Column, ...]
+    amounts: tuple[Column, ...]
+
+
+def halves(columns: tuple[Column, ...]) -> list[Half]:
+    """Split columns into halves: a code or label column after an amount column starts one."""
+    groups: list[list[Column]] = [[]]
+    for col in columns:
+        if col.role in ("code", "label") and any(c.role == "amount" for c in groups[-1]):
+            groups.append([])
+        groups[-1].append(col)
+    return [
+        Half(
+            tuple(c for c in g if c.role == "code"),
+            tuple(c for c in g if c.role == "unitcode"),
+            tuple(c for c in g if c.role == "label"),
+            tuple(c for c in g if c.role == "amount"),
+        )
+        for g in groups
+        if g
+    ]
+
+
+def join_code(parts: list[str]) -> str:
+    """Split code parts → one code: `204|06|01` → 2040601; `301|01|30101` → 30101."""
+    code = ""
+    for part in parts:
+        code = part if code and part.startswith(code) else code + part
+    return code
+
+
+def _source(cell: Cell, page: int) -> CellSource:
+    return CellSource(page=page, box=cell.box, text=cell.text)
+
+
+class _CodeFill:
+    """Split code columns whose prefix the layout leaves blank (款 row printed `|40|`)."""
+
+    def __init__(self, n: int) -> None:
+        self.last = [""] * n
+
+    def fill(self, parts: list[str]) -> list[str]:
+        first = next((i for i, p in enumerate(parts) if p), None)
+        if first is None:
+            return parts
+        filled = [self.last[i] if i < first else p for i, p in enumerate(parts)]
+        for i, p in enumerate(parts):
+            if p:
+                self.last[i] = p
+                self.last[i + 1 :] = [""] * (len(self.last) - i - 1)
+        return filled
+
+
+def _label_cells(grid: Grid, row: int, half: Half) -> list[Cell]:
+    cells: list[Cell] = []
+    for col in half.labels:
+        cell = grid.at(row, col.index)
+        if not cell.empty and all(cell is not seen for seen in cells):
+            cells.append(cell)
+    return cells
+
+
+def _row_items(table: Table, part: Part, row: int, half: Half, fill: _CodeFill) -> LineItem | None:
+    grid: Grid = part.grid
+    page = grid.page
+    cells: dict[str, CellSource] = {}
+
+    code_cells = [grid.at(row, c.index) for c in half.codes]
+    parts = [normalize_name(c.text) if c.row == row or c.rowspan == 1 else "" for c in code_cells]
+    parts = fill.fill(parts) if len(parts) > 1 else parts
+    code = join_code(parts)
+    for cell in code_cells:
+        if not cell.empty:
+            cells["code"] = _source(cell, page)
+    for col in half.unitcodes:  # a 单位代码 column sometimes carries the full subject code
+        cell = grid.at(row, col.index)
+        candidate = join_code([code, normalize_name(cell.text)]) if not cell.empty else code
+        if len(candidate) in _VALID_CODE_LENGTHS and candidate.isdigit():
+            if candidate != code:
+                cells["code"] = _source(cell, page)
+            code = candidate
+    if len(code) not in _VALID_CODE_LENGTHS or not code.isdigit():
+        code = ""
+
+    label_cells = _label_cells(grid, row, half)
+    name = "/".join(normalize_name(c.text) for c in label_cells)
+    if label_cells:
+        cells["name"] = CellSource(page=page, box=_union(c.box for c in label_cells),
+                                   text="\n".join(c.text for c in label_cells))
+
+    values: dict[str, str | None] = {}
+    flags: list[str] = []
+    for col in half.amounts:
+        cell = grid.at(row, col.index)
+        value = None
+        if cell.row == row and cell.col == col.index and not cell.empty:
+            try:
+                value = normalize_amount(cell.text)
+            except ValueError:
+                flags.append(f"not_an_amount:{col.key}")
+            cells[f"values.{col.key}"] = _source(cell, page)
+        values.setdefault(col.key, value)
+        if values[col.key] is None and value is not None:
+            values[col.key] = value
+
+    if not name and not code and all(v is None for v in values.values()):
+        return None
+    row_box = (grid.xs[0], grid.ys[row], grid.xs[-1], grid.ys[row + 1])
+    kind = table.kind if table.kind in TABLE_KINDS else "其他"
+    return LineItem(
+        table=kind,  # type: ignore[arg-type]
+        code=code or None,
+        name=name,
+        values=values,
+        unit=table.unit or "万元",  # type: ignore[arg-type]
+        page=page,
+        provenance=Provenance(chunk_id=table.id, method="grid", page=page, box=row_box, cells=cells),
+        flags=(flags + ([] if table.unit else ["unit_not_printed"])) or None,
+    )
+
+
+def _union(boxes) -> tuple[float, float, float, float]:
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def read_line_items(table: Table) -> list[LineItem]:
+    """Every body row of a recognised budget table, in reading order."""
+    items: list[LineItem] = []
+    hs = halves(table.header.columns)
+    fills = [_CodeFill(len(h.codes)) for h in hs]
+    for part in table.parts:
+        part_halves = halves(part.header.columns) if part.header.columns != table.header.columns else hs
+        for row in range(part.header.header_rows, part.grid.n_rows):
+            row_items: list[tuple[LineItem, list[Cell]]] = []
+            for half, fill in zip(part_halves, fills):
+                item = _row_items(table, part, row, half, fill)
+                if item is None:
+                    continue
+                labels = _label_cells(part.grid, row, half)
+                if row_items and labels and labels == row_items[-1][1]:
+                    # One label spanning two halves: the row is the half its amounts are in.
+                    if all(v is None for v in row_items[-1][0].values.values()):
+                        row_items.pop()
+                    else:
+                        continue
+                row_items.append((item, labels))
+            items.extend(item for item, _ in row_items)
+    return items

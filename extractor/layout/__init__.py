@@ -1,0 +1,1 @@
+"""Pages → tables: grids of cells, their identity, stitched across pages."""

@@ -1,0 +1,224 @@
+"""Ruling lines + words → grids of cells with row/column spans and boxes.
+
+A table is a connected set of ruling segments. Its distinct x's and y's give a base
+grid; a missing (or mostly missing) segment between two base cells means they are one
+merged cell. Words are placed by their centre. Pure functions, no PyMuPDF.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from extractor.read.pdf import Rule, Word
+
+Box = tuple[float, float, float, float]
+
+_SNAP = 1.5  # points: rules closer than this are one line
+_JOIN = 2.5  # points: collinear segments with a smaller gap are one segment
+_TOUCH = 3.0  # points: a horizontal and a vertical this close touch
+_COVER = 0.5  # a boundary exists where rules cover at least this share of it
+
+
+@dataclass(slots=True)
+class Cell:
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    box: Box
+    words: list[Word] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass(slots=True)
+class Grid:
+    page: int
+    box: Box
+    xs: list[float]
+    ys: list[float]
+    cells: list[Cell]
+    # base (row, col) → index into cells
+    owner: list[list[int]]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.xs) - 1
+
+    def at(self, row: int, col: int) -> Cell:
+        return self.cells[self.owner[row][col]]
+
+    def row_cells(self, row: int) -> list[Cell]:
+        """Distinct cells touching base row `row`, left to right."""
+        seen: list[int] = []
+        for idx in self.owner[row]:
+            if not seen or seen[-1] != idx:
+                seen.append(idx)
+        return [self.cells[i] for i in seen]
+
+
+@dataclass(frozen=True, slots=True)
+class _Seg:
+    pos: float  # y of a horizontal segment, x of a vertical one
+    lo: float
+    hi: float
+
+
+def _cluster(values: list[float], tol: float) -> list[float]:
+    """Sorted cluster centres of values closer than tol."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def _merge_segments(segs: list[_Seg]) -> list[_Seg]:
+    """Collinear overlapping or nearly touching segments become one (gaps stay gaps)."""
+    segs = sorted(segs, key=lambda s: (s.pos, s.lo))
+    lines: list[list[_Seg]] = []
+    for s in segs:
+        if lines and abs(s.pos - lines[-1][0].pos) <= _SNAP:
+            lines[-1].append(s)
+        else:
+            lines.append([s])
+    out: list[_Seg] = []
+    for line in lines:
+        pos = sum(s.pos for s in line) / len(line)
+        merged: list[list[float]] = []
+        for s in sorted(line, key=lambda s: s.lo):
+            if merged and s.lo <= merged[-1][1] + _JOIN:
+                merged[-1][1] = max(merged[-1][1], s.hi)
+            else:
+                merged.append([s.lo, s.hi])
+        out.extend(_Seg(pos, lo, hi) for lo, hi in merged)
+    return out
+
+
+def _components(hs: list[_Seg], vs: list[_Seg]) -> list[tuple[list[_Seg], list[_Seg]]]:
+    """Groups of horizontal and vertical segments that touch each other."""
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h.lo - _TOUCH <= v.pos <= h.hi + _TOUCH and v.lo - _TOUCH <= h.pos <= v.hi + _TOUCH:
+                a, b = find(i), find(len(hs) + j)
+                if a != b:
+                    parent[a] = b
+    groups: dict[int, tuple[list[_Seg], list[_Seg]]] = {}
+    for i, h in enumerate(hs):
+        groups.setdefault(find(i), ([], []))[0].append(h)
+    for j, v in enumerate(vs):
+        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
+    return list(groups.values())
+
+
+def _covered(segs: list[_Seg], pos: float, lo: float, hi: float) -> bool:
+    """Do segments at `pos` cover at least _COVER of [lo, hi]?"""
+    span = hi - lo
+    if span <= 0:
+        return True
+    got = 0.0
+    for s in segs:
+        if abs(s.pos - pos) <= _SNAP * 2:
+            got += max(0.0, min(hi, s.hi) - max(lo, s.lo))
+    return got >= _COVER * span
+
+
+def _line_text(words: list[Word]) -> str:
+    """Words of one cell in reading order: lines top to bottom, words left to right."""
+    if not words:
+        return ""
+    words = sorted(words, key=lambda w: w.cy)
+    lines: list[list[Word]] = [[words[0]]]
+    for w in words[1:]:
+        last = lines[-1][-1]
+        if abs(w.cy - last.cy) <= max(2.0, 0.5 * min(w.y1 - w.y0, last.y1 - last.y0)):
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    return "\n".join(" ".join(w.text for w in sorted(line, key=lambda w: w.x0)) for line in lines)
+
+
+def build_grid(page: int, xs: list[float], ys: list[float], hs: list[_Seg], vs: list[_Seg], words: list[Word]) -> Grid:
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_rows * n_cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for r in range(n_rows):
+        for c in range(n_cols - 1):  # boundary between (r, c) and (r, c+1)
+            if not _covered(vs, xs[c + 1], ys[r], ys[r + 1]):
+                union(r * n_cols + c, r * n_cols + c + 1)
+    for r in range(n_rows - 1):
+        for c in range(n_cols):  # boundary between (r, c) and (r+1, c)
+            if not _covered(hs, ys[r + 1], xs[c], xs[c + 1]):
+                union(r * n_cols + c, (r + 1) * n_cols + c)
+
+    spans: dict[int, list[int]] = {}  # root → [rmin, cmin, rmax, cmax]
+    for r in range(n_rows):
+        for c in range(n_cols):
+            s = spans.setdefault(find(r * n_cols + c), [r, c, r, c])
+            s[0], s[1], s[2], s[3] = min(s[0], r), min(s[1], c), max(s[2], r), max(s[3], c)
+    order = sorted(spans, key=lambda k: (spans[k][0], spans[k][1]))
+    index = {root: i for i, root in enumerate(order)}
+    cells = [
+        Cell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
+        for r0, c0, r1, c1 in (spans[k] for k in order)
+    ]
+    owner = [[index[find(r * n_cols + c)] for c in range(n_cols)] for r in range(n_rows)]
+    for w in words:
+        r = bisect_right(ys, w.cy) - 1
+        c = bisect_right(xs, w.cx) - 1
+        if 0 <= r < n_rows and 0 <= c < n_cols:
+            cells[owner[r][c]].words.append(w)
+    for cell in cells:
+        cell.text = _line_text(cell.words)
+    return Grid(page, (xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, owner)
+
+
+def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
+    """Every ruled table on a page, top to bottom."""
+    hs = _merge_segments([_Seg((r.y0 + r.y1) / 2, r.x0, r.x1) for r in rules if r.horizontal])
+    vs = _merge_segments([_Seg((r.x0 + r.x1) / 2, r.y0, r.y1) for r in rules if not r.horizontal])
+    grids = []
+    for ch, cv in _components(hs, vs):
+        if not ch or not cv:
+            continue
+        x_lo = min(min(s.lo for s in ch), min(s.pos for s in cv))
+        x_hi = max(max(s.hi for s in ch), max(s.pos for s in cv))
+        y_lo = min(min(s.pos for s in ch), min(s.lo for s in cv))
+        y_hi = max(max(s.pos for s in ch), max(s.hi for s in cv))
+        # The outer edges count as lines even where the table draws no border there.
+        xs = _cluster([s.pos for s in cv] + [x_lo, x_hi], _SNAP)
+        ys = _cluster([s.pos for s in ch] + [y_lo, y_hi], _SNAP)
+        if len(xs) < 2 or len(ys) < 3 or (x_hi - x_lo) < 20:
+            continue
+        grids.append(build_grid(page, xs, ys, ch, cv, [w for w in words if x_lo <= w.cx <= x_hi and y_lo <= w.cy <= y_hi]))
+    grids.sort(key=lambda g: (g.box[1], g.box[0]))
+    return grids

@@ -1,0 +1,1 @@
+"""Reading PDFs into pages of words and ruling lines; OCR for pages without text."""

@@ -1,0 +1,73 @@
+"""Domain vocabulary as data: table titles, header words, indicator taxonomy, units.
+
+A new region's wording is a row here, not a code path.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Title patterns → the contract's table kind, tried in order (specific before general).
+# Each entry: (all of these substrings, none of these, kind).
+TABLE_TITLES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
+    (("绩效",), (), "绩效目标表"),
+    (("三公",), (), "三公经费表"),
+    (("机关运行经费",), (), "机关运行经费表"),
+    (("政府采购",), (), "政府采购表"),
+    (("政府性基金", "支出"), (), "政府性基金预算支出表"),
+    (("国有资本经营", "支出"), (), "国有资本经营预算支出表"),
+    (("国有资本经营", "收支"), (), "国有资本经营预算支出表"),
+    (("财政拨款", "收支"), ("政府性基金", "国有资本"), "财政拨款收支总表"),
+    (("财政拨款", "收入支出", "总"), ("政府性基金", "国有资本"), "财政拨款收支总表"),
+    (("一般公共预算", "基本支出"), (), "一般公共预算基本支出表"),
+    (("一般公共预算", "支出"), ("经济分类情况",), "一般公共预算支出表"),
+    (("收支",), ("财政拨款", "政府性基金", "国有资本"), "收支总表"),
+    (("收入支出", "总"), ("财政拨款",), "收支总表"),
+    (("项目支出",), (), "项目支出表"),
+    (("收入",), ("政府性基金", "国有资本", "财政拨款"), "收入总表"),
+    (("支出",), ("政府性基金", "国有资本", "财政拨款", "基本支出", "经济分类", "项目"), "支出总表"),
+]
+
+# Words that make a line a table title rather than prose.
+TITLE_HINT = re.compile(r"(表|情况)\s*$|总表|预算表|决算表|情况表|目标表|申报表")
+
+UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|元)")
+DEPARTMENT_LINE = re.compile(r"(?:部门|单位|预算单位|部门名称|单位名称|编制单位|填报单位)\s*[:：]\s*(\S+?)(?:\s|单位|金额|$)")
+YEAR = re.compile(r"(20\d\d)\s*年")
+EMPTY_TABLE = re.compile(r"本表无数据|无数据|无相关收支|本表为空|空表|无此项")
+
+# Header cells that name the code and unit-code columns.
+CODE_HEADERS = {"类", "款", "项", "科目编码", "功能科目编码", "经济科目编码", "科目代码", "编码",
+                "功能分类科目编码", "经济分类科目编码", "支出功能分类科目编码", "部门经济科目编码",
+                "政府经济科目编码", "功能科目代码", "经济科目代码", "科目编号"}
+UNIT_CODE_HEADERS = {"单位代码", "单位编码"}
+
+# Rows whose label says they are totals (body rows even when no amount is printed).
+TOTAL_LABEL = re.compile(r"^(合计|总计|本年收入合计|本年支出合计|收入总计|支出总计|收入合计|支出合计)$")
+# Column-number rows under a header: "** ** 1 2 3", "栏次".
+COLUMN_NUMBER = re.compile(r"^(\*+|\d{1,2}|栏次|[A-Z])$")
+
+INDICATOR_TAXONOMY: dict[str, tuple[str, ...]] = {
+    "产出指标": ("数量指标", "质量指标", "时效指标", "成本指标"),
+    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    "满意度指标": ("服务对象满意度指标", "社会公众或服务对象满意度指标"),
+    "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
+}
+
+OPERATOR_WORDS: dict[str, str] = {
+    "≥": "≥", ">=": "≥", "大于等于": "≥", "不低于": "≥", "不少于": "≥",
+    "≤": "≤", "<=": "≤", "小于等于": "≤", "不高于": "≤", "不超过": "≤", "不多于": "≤",
+    "=": "=", "＝": "=", "等于": "=",
+    ">": ">", "大于": ">", "高于": ">",
+    "<": "<", "小于": "<", "低于": "<",
+    "定性": "定性",
+}
+
+
+def table_kind(title: str) -> str | None:
+    """The contract's table kind (or 绩效目标表) named by a title line; None if none fits."""
+    t = re.sub(r"\s+", "", title)
+    for need, refuse, kind in TABLE_TITLES:
+        if all(n in t for n in need) and not any(r in t for r in refuse):
+            return kind
+    return None
