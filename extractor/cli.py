@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from extractor import __version__, contract_schema
+from extractor import __version__, contract_schema, pipeline, report
 from extractor.config import ConfigError, Settings, config_source, load_settings, masked
-from extractor.read.pdf import ReadError, read_pdf
+from extractor.read.pdf import ReadError
 from extractor.records import load_contract
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -100,33 +100,57 @@ def _unset_keys(data: dict, prefix: str = "") -> list[str]:
 def inspect(
     pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A PDF file.")],
     fmt: FormatOption = "table",
+    page: Annotated[Optional[int], typer.Option("--page", "-p", help="Only this page (1-based).")] = None,
+    show: Annotated[
+        Optional[str], typer.Option("--show", help="With --page: 'grid' prints the rebuilt grids.")
+    ] = None,
 ) -> None:
-    """Show what the reader sees in a PDF: pages, text layer or scan, words, ruling lines."""
+    """Show what the reader sees: pages (text or OCR), tables (kind, unit, pages, rows × columns), chunks."""
     try:
-        doc = read_pdf(pdf)
+        analysis = pipeline.analyse(pdf)
     except ReadError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
-    rows = [
-        {
-            "page": p.number,
-            "source": "scan (needs OCR)" if p.image_only else p.source,
-            "words": len(p.words),
-            "rules": len(p.rules),
-            "size": f"{p.width:.0f}×{p.height:.0f}",
-            "rotation": p.rotation,
-        }
-        for p in doc.pages
-    ]
-    if fmt == "json":
-        out.print_json(json.dumps({"file": pdf.name, "sha256": doc.sha256, "pages": rows}, ensure_ascii=False))
+    if show == "grid":
+        if page is None:
+            err.print("[red]--show grid needs --page N[/red]")
+            raise typer.Exit(EXIT_USAGE)
+        for grid in report.page_grids(analysis, page):
+            out.print(report.grid_table(grid))
         return
-    table = Table(title=f"{pdf.name}  ({len(doc.pages)} pages, sha256 {doc.sha256[:12]}…)")
-    for column in rows[0] if rows else ["page"]:
-        table.add_column(column, justify="right" if column in ("page", "words", "rules") else "left")
-    for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
-    out.print(table)
+    summary = report.inspect_summary(analysis, page)
+    if fmt == "json":
+        out.print_json(json.dumps(summary, ensure_ascii=False))
+        return
+    for table in report.inspect_tables(summary, pdf.name):
+        out.print(table)
+
+
+@app.command()
+def extract(
+    pdfs: Annotated[list[Path], typer.Argument(exists=True, help="PDF files or folders of PDFs.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the contract JSON files.")] = Path("out"),
+    strategy: Annotated[str, typer.Option(help="grid (more strategies come with LLM extraction)")] = "grid",
+) -> None:
+    """Extract line items and indicators into contract JSON, one file per PDF."""
+    if strategy != "grid":
+        err.print(f"[red]unknown strategy {strategy!r}[/red]; available: grid")
+        raise typer.Exit(EXIT_USAGE)
+    files = report.expand_pdfs(pdfs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for path in files:
+        try:
+            doc = pipeline.read_grid(pipeline.analyse(path))
+        except ReadError as exc:
+            failed += 1
+            err.print(f"[red]✗ {path.name}:[/red] {exc}")
+            continue
+        target = out_dir / f"{path.stem}.json"
+        target.write_text(doc.to_json(), encoding="utf-8")
+        out.print(f"[green]✓[/green] {path.name}: {len(doc.line_items)} line items, "
+                  f"{len(doc.indicators)} indicators → {target}")
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 @app.command()

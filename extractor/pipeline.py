@@ -1,14 +1,29 @@
-"""One document through the flow: read → layout → extract → contract file."""
+"""One document through the flow: read → layout → chunk → extract → contract file."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+from extractor.chunk import Chunk, make_chunks
 from extractor.extract.grid import read_line_items
+from extractor.extract.indicators import is_indicator_table, read_indicators
 from extractor.layout.tables import Table, find_tables
 from extractor.read.pdf import PdfDocument, read_pdf
-from extractor.records import ContractFile, Document, LineItem
+from extractor.records import ContractFile, Document, Indicator, LineItem
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What the reader and layout made of a PDF, before any extraction."""
+
+    pdf: PdfDocument
+    tables: list[Table]
+    chunks: list[Chunk]
+
+    def unrecognised(self) -> list[Table]:
+        return [t for t in self.tables if t.kind is None and not is_indicator_table(t)]
 
 
 def _most_common(values: list) -> object | None:
@@ -20,7 +35,7 @@ def _doc_type(tables: list[Table]) -> str:
     titles = "".join(t.title for t in tables)
     if "决算" in titles:
         return "部门决算"
-    if tables and all(t.kind == "绩效目标表" for t in tables):
+    if tables and all(t.kind == "绩效目标表" or t.kind is None for t in tables):
         return "绩效目标"
     return "部门预算"
 
@@ -35,12 +50,26 @@ def document_record(pdf: PdfDocument, tables: list[Table]) -> Document:
     )
 
 
-def extract_grid(path: Path) -> tuple[ContractFile, list[Table]]:
+def analyse(path: Path) -> Analysis:
     pdf = read_pdf(path)
     tables = find_tables(pdf.pages)
+    return Analysis(pdf, tables, make_chunks(tables, pdf.pages))
+
+
+def read_grid(analysis: Analysis) -> ContractFile:
+    """The grid strategy: recognised tables read deterministically, nothing guessed."""
     items: list[LineItem] = []
-    for table in tables:
-        if table.kind is None or table.kind == "绩效目标表":
-            continue
-        items.extend(read_line_items(table))
-    return ContractFile(document=document_record(pdf, tables), line_items=items, indicators=[]), tables
+    indicators: list[Indicator] = []
+    for table in analysis.tables:
+        if is_indicator_table(table):
+            indicators.extend(read_indicators(table))
+        elif table.kind is not None:
+            items.extend(read_line_items(table))
+    return ContractFile(
+        document=document_record(analysis.pdf, analysis.tables), line_items=items, indicators=indicators
+    )
+
+
+def extract_grid(path: Path) -> tuple[ContractFile, list[Table]]:
+    analysis = analyse(path)
+    return read_grid(analysis), analysis.tables

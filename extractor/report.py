@@ -1,0 +1,114 @@
+"""What the CLI shows people: summaries as plain data, and rich tables made from them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table as RichTable
+
+from extractor.layout.grid import Grid
+from extractor.pipeline import Analysis
+
+
+def expand_pdfs(paths: list[Path]) -> list[Path]:
+    """Files as given; folders become their PDFs, sorted."""
+    out: list[Path] = []
+    for p in paths:
+        out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() == ".pdf") if p.is_dir() else [p])
+    return out
+
+
+def inspect_summary(analysis: Analysis, page: int | None = None) -> dict[str, Any]:
+    pdf = analysis.pdf
+    tables_on: Counter[int] = Counter(pg for t in analysis.tables for pg in t.pages)
+    pages = [
+        {
+            "page": p.number,
+            "source": "scan (no OCR)" if p.image_only and p.source == "empty" else p.source,
+            "words": len(p.words),
+            "rules": len(p.rules),
+            "tables": tables_on[p.number],
+            "rotation": p.rotation,
+        }
+        for p in pdf.pages
+        if page is None or p.number == page
+    ]
+    unrecognised = {t.id for t in analysis.unrecognised()}
+    tables = [
+        {
+            "id": t.id,
+            "kind": t.kind or ("(unrecognised)" if t.id in unrecognised else "(indicators)"),
+            "title": t.title,
+            "unit": t.unit,
+            "pages": t.pages,
+            "rows": sum(p.header.body_rows for p in t.parts),
+            "columns": t.parts[0].grid.n_cols,
+            "empty": t.empty,
+            "recognised": t.id not in unrecognised,
+        }
+        for t in analysis.tables
+        if page is None or page in t.pages
+    ]
+    chunks = [
+        {"id": c.id, "kind": c.kind, "table_kind": c.table_kind, "pages": c.pages, "chars": len(c.text),
+         "cells": len(c.cells)}
+        for c in analysis.chunks
+        if page is None or page in c.pages
+    ]
+    return {
+        "file": pdf.path.name,
+        "sha256": pdf.sha256,
+        "n_pages": len(pdf.pages),
+        "ocr_pages": [p.number for p in pdf.pages if p.source == "ocr"],
+        "pages": pages,
+        "tables": tables,
+        "chunks": chunks,
+    }
+
+
+def _rich(title: str, rows: list[dict[str, Any]]) -> RichTable:
+    table = RichTable(title=title, title_justify="left")
+    for key in rows[0] if rows else ["(none)"]:
+        table.add_column(key, overflow="fold", min_width=4 if key in ("title", "id", "kind") else None)
+    for row in rows:
+        table.add_row(*("" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                        for v in row.values()))
+    return table
+
+
+def inspect_tables(summary: dict[str, Any], name: str) -> list[RichTable]:
+    kinds = Counter(t["kind"] for t in summary["tables"])
+    head = (f"{name}: {summary['n_pages']} pages, {len(summary['ocr_pages'])} OCR'd, "
+            f"{len(summary['tables'])} tables ({', '.join(f'{k} ×{n}' for k, n in kinds.items())})")
+    return [
+        _rich(head + "\nPages", summary["pages"]),
+        _rich("Tables", summary["tables"]),
+        _rich("Chunks", summary["chunks"]),
+    ]
+
+
+def page_grids(analysis: Analysis, page: int) -> list[Grid]:
+    return [p.grid for t in analysis.tables for p in t.parts if p.grid.page == page]
+
+
+def grid_table(grid: Grid) -> RichTable:
+    """A rebuilt grid as printed cells; spans shown as [rows×cols]."""
+    table = RichTable(title=f"page {grid.page}: {grid.n_rows} × {grid.n_cols} grid at "
+                      f"({grid.box[0]:.0f}, {grid.box[1]:.0f}, {grid.box[2]:.0f}, {grid.box[3]:.0f})",
+                      show_lines=True, title_justify="left")
+    table.add_column("row", justify="right")
+    for col in range(grid.n_cols):
+        table.add_column(f"c{col}", overflow="fold")
+    for row in range(grid.n_rows):
+        texts = []
+        for col in range(grid.n_cols):
+            cell = grid.at(row, col)
+            if cell.row != row or cell.col != col:
+                texts.append("·")  # covered by a spanning cell
+                continue
+            span = f" [{cell.rowspan}×{cell.colspan}]" if cell.rowspan > 1 or cell.colspan > 1 else ""
+            texts.append(cell.text + span)
+        table.add_row(str(row), *texts)
+    return table
