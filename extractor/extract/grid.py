@@ -149,8 +149,10 @@ def _union(boxes) -> tuple[float, float, float, float]:
 
 
 def read_line_items(table: Table) -> list[LineItem]:
-    """Every body row of a recognised budget table, in reading order."""
+    """Every body row of a recognised budget table, in reading order (none if printed empty)."""
     items: list[LineItem] = []
+    if table.empty:
+        return items
     hs = halves(table.header.columns)
     fills = [_CodeFill(len(h.codes)) for h in hs]
     for part in table.parts:

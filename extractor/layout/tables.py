@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from extractor.layout.grid import Grid, find_grids
 from extractor.layout.headers import Header, read_header
-from extractor.normalize import normalize_name
+from extractor.normalize import is_amount, normalize_name
 from extractor.read.pdf import Page, Word
 from extractor.vocabulary import DEPARTMENT_LINE, EMPTY_TABLE, TITLE_HINT, UNIT_LINE, YEAR, table_kind
 
@@ -113,6 +113,7 @@ def page_tables(page: Page, start_index: int = 0) -> list[Table]:
         empty_note = any(EMPTY_TABLE.search(ln.text) for ln in context[-3:] + after[:3]) or any(
             EMPTY_TABLE.search(c.text) for c in grid.cells
         )
+        has_amount = any(is_amount(c.text) for c in grid.cells[header.first_body_cell :] if not c.empty)
         year_text = _first(YEAR, context) or _first(YEAR, [Line(title, 0, 0, 0, 0)])
         tables.append(
             Table(
@@ -124,7 +125,7 @@ def page_tables(page: Page, start_index: int = 0) -> list[Table]:
                 year=int(year_text) if year_text else None,
                 parts=[Part(grid, header)],
                 context=context,
-                empty=empty_note or header.body_rows == 0,
+                empty=not has_amount and (empty_note or header.body_rows == 0),
             )
         )
     return tables
