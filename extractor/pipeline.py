@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.chunk import Chunk, make_chunks
-from extractor.extract.grid import read_line_items
+from extractor.extract.grid import read_line_items, unreadable
 from extractor.extract.indicators import is_indicator_table, read_indicators
 from extractor.layout.tables import Table, find_tables
 from extractor.read.pdf import PdfDocument, read_pdf
@@ -56,20 +56,38 @@ def analyse(path: Path) -> Analysis:
     return Analysis(pdf, tables, make_chunks(tables, pdf.pages))
 
 
-def read_grid(analysis: Analysis) -> ContractFile:
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A chunk the grid reader did not read, and why: work for the model."""
+
+    chunk_id: str
+    pages: list[int]
+    reasons: list[str]
+
+
+def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
     """The grid strategy: recognised tables read deterministically, nothing guessed."""
     items: list[LineItem] = []
     indicators: list[Indicator] = []
+    pending: list[Pending] = []
     for table in analysis.tables:
         if is_indicator_table(table):
-            indicators.extend(read_indicators(table))
-        elif table.kind is not None:
-            items.extend(read_line_items(table))
-    return ContractFile(
+            found = read_indicators(table)
+            indicators.extend(found)
+            if not found:
+                pending.append(Pending(table.id, table.pages, ["indicator block not recognised"]))
+            continue
+        reasons = unreadable(table)
+        if reasons:
+            pending.append(Pending(table.id, table.pages, reasons))
+            continue
+        items.extend(read_line_items(table))
+    pending += [Pending(c.id, c.pages, ["indicator prose"]) for c in analysis.chunks if c.kind == "text"]
+    doc = ContractFile(
         document=document_record(analysis.pdf, analysis.tables), line_items=items, indicators=indicators
     )
+    return doc, pending
 
 
-def extract_grid(path: Path) -> tuple[ContractFile, list[Table]]:
-    analysis = analyse(path)
-    return read_grid(analysis), analysis.tables
+def read_grid(analysis: Analysis) -> ContractFile:
+    return grid_read(analysis)[0]

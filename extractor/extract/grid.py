@@ -148,6 +148,24 @@ def _union(boxes) -> tuple[float, float, float, float]:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
+def unreadable(table: Table) -> list[str]:
+    """Why the grid reader will not read this table (it goes to the model instead)."""
+    reasons = []
+    if table.kind is None:
+        reasons.append("title names no known table kind")
+    if table.empty:
+        return reasons
+    columns = table.header.columns
+    if not any(c.role == "amount" for c in columns):
+        reasons.append("no amount column")
+    blank = [f"c{c.index}" for c in columns if c.role == "amount" and not c.key]
+    if blank:
+        reasons.append(f"amount columns without a header: {', '.join(blank)}")
+    if table.unit is None:
+        reasons.append("no unit line")
+    return reasons
+
+
 def read_line_items(table: Table) -> list[LineItem]:
     """Every body row of a recognised budget table, in reading order (none if printed empty)."""
     items: list[LineItem] = []

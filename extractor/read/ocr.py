@@ -8,11 +8,12 @@ so OCR words and text-layer words can be handled by the same code.
 Engines:
 
 * ``"rapidocr"`` (default): RapidOCR 3.x on onnxruntime with the PP-OCR models
-  that ship inside the ``rapidocr`` wheel (det/rec PP-OCRv6 small, cls mobile
-  v2.0); nothing is downloaded at run time. Returns one item per detected *text
-  line*; a line may span several adjacent table cells when the detector bridges
-  a ruling line (e.g. ``"1,935.36一、基本支出"``), so callers that need cells
-  should split lines at the page's vertical rules.
+  that ship inside the ``rapidocr`` wheel (det/rec PP-OCRv6 small; the 180°
+  classifier is switched off); nothing is downloaded at run time. Returns one
+  item per detected *text line*; a line may span several adjacent table cells
+  when the detector bridges a ruling line (e.g. ``"1,935.36一、基本支出"``), so
+  callers that need cells should split lines at the page's vertical rules.
+  Text is returned as recognised (full-width ``：`` ``（`` kept; NFKC it if needed).
 * ``"tesseract"`` (fallback): the ``tesseract`` binary with ``chi_sim`` data
   (Debian: ``tesseract-ocr tesseract-ocr-chi-sim``), via its TSV output. Its
   words are joined into phrases when the gap between them is small, so a number
@@ -77,7 +78,10 @@ class _RapidOcr:
         # The default config resolves to the models bundled in the wheel
         # (rapidocr/models/*.onnx, checked by SHA-256 so no download happens);
         # the recogniser's character dictionary is embedded in the ONNX metadata.
-        self._ocr = RapidOCR(params={"Global.log_level": "warning"})
+        # The 180° line classifier is off: pages are rendered upright (page
+        # rotation applied) and on budget tables it flips short cells ("99" read
+        # as "66", "0.00" as "000").
+        self._ocr = RapidOCR(params={"Global.log_level": "warning", "Global.use_cls": False})
 
     def __call__(self, rgb: "np.ndarray", png: bytes) -> list[PixelItem]:
         import numpy as np
