@@ -28,8 +28,8 @@ TABLE_TITLES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
     (("支出",), ("政府性基金", "国有资本", "财政拨款", "基本支出", "经济分类", "项目"), "支出总表"),
 ]
 
-# Words that make a line a table title rather than prose.
-TITLE_HINT = re.compile(r"(表|情况)\s*$|总表|预算表|决算表|情况表|目标表|申报表")
+# Words that make a line a table title rather than prose ("…表（不含上年结转）" too).
+TITLE_HINT = re.compile(r"(表|情况)\s*([（(][^（()）]*[)）])?\s*$|总表|预算表|决算表|情况表|目标表|申报表")
 
 UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|元)")
 DEPARTMENT_LINE = re.compile(r"(?:部门|单位|预算单位|部门名称|单位名称|编制单位|填报单位)\s*[:：]\s*(\S+?)(?:\s|单位|金额|$)")

@@ -83,7 +83,8 @@ def _title(context: list[Line]) -> tuple[str, str | None]:
             return line.text.strip(), kind
     for line in reversed(context):
         if TITLE_HINT.search(re.sub(r"\s+", "", line.text)):
-            return line.text.strip(), table_kind(line.text)
+            # a titled table of no standard kind is still a budget table: 其他
+            return line.text.strip(), table_kind(line.text) or "其他"
     return "", None
 
 

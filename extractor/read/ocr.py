@@ -20,7 +20,8 @@ Engines:
   split as ``1, 517. 95`` comes back as ``1,517.95``.
 
 Engines are created lazily by a cached factory (`get_engine`): importing this
-module loads nothing.
+module loads nothing. Creating the RapidOCR engine sets ORT_DISABLE_TELEMETRY=1
+(unless set), which only helps if onnxruntime is not imported yet (see _RapidOcr).
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
-    import numpy as np
     import pymupdf
 
 ENGINES = ("rapidocr", "tesseract")
@@ -61,7 +62,7 @@ PixelItem = tuple[str, tuple[float, float, float, float], float]
 
 
 class _Engine(Protocol):
-    def __call__(self, rgb: "np.ndarray", png: bytes) -> list[PixelItem]: ...
+    def __call__(self, pix: "pymupdf.Pixmap") -> list[PixelItem]: ...
 
 
 # --------------------------------------------------------------------------- RapidOCR
@@ -69,6 +70,14 @@ class _Engine(Protocol):
 
 class _RapidOcr:
     def __init__(self) -> None:
+        # onnxruntime 1.32's Linux wheel records telemetry (~/.cache/Microsoft/
+        # DeveloperTools/.onnxruntime/onnxruntime.db) and, seconds after start,
+        # looks up its collector host to upload it. Only this variable, present
+        # when onnxruntime is first imported, turns that off. NB: `import pymupdf`
+        # already imports onnxruntime when pymupdf_layout is installed, so set it
+        # before pymupdf is first imported (package __init__ / environment); this
+        # line only covers processes where that has not happened yet.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         try:
             from rapidocr import RapidOCR
         except ImportError as exc:
@@ -83,15 +92,16 @@ class _RapidOcr:
         # as "66", "0.00" as "000").
         self._ocr = RapidOCR(params={"Global.log_level": "warning", "Global.use_cls": False})
 
-    def __call__(self, rgb: "np.ndarray", png: bytes) -> list[PixelItem]:
+    def __call__(self, pix: "pymupdf.Pixmap") -> list[PixelItem]:
         import numpy as np
 
+        rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # ndarray input is taken as BGR
         result = self._ocr(bgr)
         if result.boxes is None or result.txts is None:
             return []
         items: list[PixelItem] = []
-        for quad, text, score in zip(result.boxes, result.txts, result.scores):
+        for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
             if not text.strip():
                 continue
             xs = [float(p[0]) for p in quad]
@@ -123,7 +133,8 @@ class _Tesseract:
             )
         self._cmd = [exe, "stdin", "stdout", "-l", lang, "--psm", str(psm), "tsv"]
 
-    def __call__(self, rgb: "np.ndarray", png: bytes) -> list[PixelItem]:
+    def __call__(self, pix: "pymupdf.Pixmap") -> list[PixelItem]:
+        png = pix.tobytes("png")
         proc = subprocess.run(self._cmd, input=png, capture_output=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"tesseract failed: {proc.stderr.decode(errors='replace')}")
@@ -183,18 +194,15 @@ def ocr_page(
     page: "pymupdf.Page", dpi: int = DEFAULT_DPI, engine: str = DEFAULT_ENGINE
 ) -> list[OcrWord]:
     """OCR `page` rendered at `dpi`; boxes in page points, unrotated like get_text("words")."""
-    import numpy as np
     import pymupdf
 
     ocr = get_engine(engine)
     # The pixmap shows the page as displayed (rotation applied, crop box origin at 0,0).
     pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
-    rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
-    png = pix.tobytes("png") if engine == "tesseract" else b""
     # pixels -> displayed points -> unrotated page points (the space of get_text()).
     to_page = pymupdf.Matrix(72.0 / dpi, 72.0 / dpi) * page.derotation_matrix
     out: list[OcrWord] = []
-    for text, (x0, y0, x1, y1), conf in ocr(rgb, png):
+    for text, (x0, y0, x1, y1), conf in ocr(pix):
         r = pymupdf.Rect(x0, y0, x1, y1) * to_page  # Rect * Matrix: bounding box of image
         out.append(OcrWord(text, r.x0, r.y0, r.x1, r.y1, conf))
     return out

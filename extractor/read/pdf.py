@@ -7,6 +7,7 @@ This is the only module that opens PDFs. Pages without a text layer are marked
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -116,12 +117,30 @@ def _rules(page: pymupdf.Page) -> list[Rule]:
     return out
 
 
+def _watermarks(page: pymupdf.Page) -> list[tuple[str, pymupdf.Rect]]:
+    """Spans that are watermarks, not content: text at an angle or drawn translucent
+    ("仅供内部审核" across a page). Their text and box, to drop the words they make."""
+    out = []
+    for span in page.get_texttrace():
+        dx, dy = span["dir"]
+        tilted = abs(dx) > 0.02 and abs(dy) > 0.02
+        if tilted or span.get("opacity", 1.0) < 0.9:
+            text = "".join(chr(c[0]) for c in span["chars"])
+            out.append((re.sub(r"\s+", "", text), pymupdf.Rect(span["bbox"])))
+    return out
+
+
 def _words(page: pymupdf.Page) -> list[Word]:
-    return [
-        Word(w[4], w[0], w[1], w[2], w[3])
-        for w in page.get_text("words", sort=False)
-        if w[4].strip()
-    ]
+    marks = _watermarks(page)
+    words = []
+    for x0, y0, x1, y1, text, *_ in page.get_text("words", sort=False):
+        if not text.strip():
+            continue
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if any(text in mark and box.contains(pymupdf.Point(cx, cy)) for mark, box in marks):
+            continue
+        words.append(Word(text, x0, y0, x1, y1))
+    return words
 
 
 def _derotate(page: pymupdf.Page, words: list[Word], rules: list[Rule]) -> tuple[list[Word], list[Rule]]:

@@ -1,0 +1,185 @@
+"""Column sums down a table: subject-code hierarchy, the 合计 row, "X/小计" label groups.
+
+类 (3 digits) = Σ its 款 (5), 款 = Σ its 项 (7); economic 301 = Σ 301xx. A parent's
+children are the next level of codes under it within one run of coded rows (a unit
+row or a total row ends the run); if a deeper code has no parent at that level, the
+listing is partial and the parent is not checked. The 合计 row = Σ top-level rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from extractor.records import ContractFile
+from extractor.reconcile.cells import CellKey, value_key
+from extractor.reconcile.models import IdentityKind
+from extractor.reconcile.spec import Spec
+from extractor.reconcile.tables import TableRun, label, total_rows
+from extractor.reconcile.vocab import NON_ADDITIVE, TABLE_TOTAL_LABEL, is_subset_part, is_total_part, numbering
+
+BALANCE_KINDS = {"收支总表", "财政拨款收支总表"}  # side-by-side halves: see balance.py
+SKIP_KINDS = BALANCE_KINDS | {"其他"}
+
+
+def _additive(keys: list[str]) -> list[str]:
+    return [k for k in keys if not NON_ADDITIVE.search(k)]
+
+
+def _segments(doc: ContractFile, run: TableRun) -> list[list[int]]:
+    segments: list[list[int]] = [[]]
+    for i in run.rows:
+        if doc.line_items[i].code:
+            segments[-1].append(i)
+        elif segments[-1]:
+            segments.append([])
+    return [s for s in segments if s]
+
+
+def _sum_spec(kind: IdentityKind, run: TableRun, desc: str, parent: int, children: list[int], key: str, rule: str) -> Spec:
+    return Spec(
+        kind=kind,
+        tables=(run.name,),
+        description=desc,
+        lhs=(value_key(parent, key),),
+        rhs=tuple(value_key(c, key) for c in children),
+        family=f"{run.name}|{rule}",
+    )
+
+
+def _shared_keys(doc: ContractFile, rows: list[int]) -> list[str]:
+    first = list(doc.line_items[rows[0]].values)
+    return [k for k in _additive(first) if all(k in doc.line_items[r].values for r in rows)]
+
+
+def code_hierarchy(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
+    specs: list[Spec] = []
+    for run in runs:
+        if run.kind in SKIP_KINDS:
+            continue
+        for seg in _segments(doc, run):
+            codes = {i: doc.line_items[i].code or "" for i in seg}
+            repeated = {c for c, n in Counter(codes.values()).items() if n > 1}
+            for parent in seg:
+                pc = codes[parent]
+                if pc in repeated:
+                    continue
+                desc = [j for j in seg if len(codes[j]) > len(pc) and codes[j].startswith(pc)]
+                if not desc:
+                    continue
+                level = min(len(codes[j]) for j in desc)
+                children = [j for j in desc if len(codes[j]) == level]
+                child_codes = {codes[j] for j in children}
+                if any(codes[j] in repeated for j in children) or any(
+                    codes[j][:level] not in child_codes for j in desc
+                ):
+                    continue  # partial or repeated listing: not a sum we can assert
+                item = doc.line_items[parent]
+                for key in _shared_keys(doc, [parent, *children]):
+                    specs.append(
+                        _sum_spec(
+                            IdentityKind.code_hierarchy, run,
+                            f"{label(item, key)} = Σ {len(children)} rows {pc}xx",
+                            parent, children, key, "code_hierarchy",
+                        )
+                    )
+    return specs
+
+
+def _plain_rows(doc: ContractFile, rows: list[int]) -> bool:
+    """Rows with no numbering, no 其中 and no subtotal labels: disjoint items of one level."""
+    for i in rows:
+        name = doc.line_items[i].name
+        if numbering(name)[0] is not None or is_subset_part(name) or name.endswith(("小计", "合计", "总计")):
+            return False
+    return True
+
+
+def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
+    specs: list[Spec] = []
+    for run in runs:
+        if run.kind in SKIP_KINDS:
+            continue
+        totals = total_rows(doc, run)
+        if len(totals) != 1:
+            continue
+        total = totals[0]
+        coded = [i for i in run.rows if doc.line_items[i].code]
+        others = [i for i in run.rows if i != total and not doc.line_items[i].code]
+        if coded:
+            top_len = min(len(doc.line_items[i].code or "") for i in coded)
+            top = [i for i in coded if len(doc.line_items[i].code or "") == top_len]
+            specs += _unit_rows(doc, run, top)
+        elif others and all("/" not in doc.line_items[i].name for i in others) and _plain_rows(doc, others):
+            top = [i for i in others if any(v is not None for v in doc.line_items[i].values.values())]
+        else:
+            specs += _label_groups(doc, run, total, others)
+            continue
+        if not top:
+            continue
+        item = doc.line_items[total]
+        for key in _shared_keys(doc, [total, *top]):
+            specs.append(
+                _sum_spec(IdentityKind.table_total, run, f"{label(item, key)} = Σ {len(top)} top-level rows",
+                          total, top, key, "table_total")
+            )
+    return specs
+
+
+def _unit_rows(doc: ContractFile, run: TableRun, top: list[int]) -> list[Spec]:
+    """A unit row (江油市司法局) heading coded rows = Σ the top-level rows under it."""
+    specs: list[Spec] = []
+    rows = list(run.rows)
+    for pos, i in enumerate(rows):
+        item = doc.line_items[i]
+        if item.code or TABLE_TOTAL_LABEL.match(item.name) or pos + 1 >= len(rows):
+            continue
+        if not doc.line_items[rows[pos + 1]].code or all(v is None for v in item.values.values()):
+            continue
+        under = []
+        for j in rows[pos + 1 :]:
+            if not doc.line_items[j].code:
+                break
+            if j in top:
+                under.append(j)
+        for key in _shared_keys(doc, [i, *under]) if under else []:
+            specs.append(_sum_spec(IdentityKind.table_total, run, f"{label(item, key)} = Σ its top-level rows",
+                                   i, under, key, "unit_total"))
+    return specs
+
+
+def _label_groups(doc: ContractFile, run: TableRun, total: int, others: list[int]) -> list[Spec]:
+    """Rows named "X/小计", "X/…": the group's 小计 = Σ its members; the total = Σ groups."""
+    groups: dict[str, list[int]] = {}
+    plain: list[int] = []
+    for i in others:
+        name = doc.line_items[i].name
+        if "/" in name:
+            groups.setdefault(name.split("/", 1)[0], []).append(i)
+        else:
+            plain.append(i)
+    if not groups or not _plain_rows(doc, plain):
+        return []
+    specs: list[Spec] = []
+    top: list[int] = list(plain)
+    for group, members in groups.items():
+        heads = [i for i in members if is_total_part(doc.line_items[i].name.split("/")[-1])]
+        parts = [i for i in members if i not in heads and not is_subset_part(doc.line_items[i].name.split("/")[-1])]
+        if len(heads) > 1:
+            return []
+        if heads:
+            top.append(heads[0])
+            for key in _shared_keys(doc, [heads[0], *parts]) if parts else []:
+                specs.append(_sum_spec(IdentityKind.label_group, run,
+                                       f"{label(doc.line_items[heads[0]], key)} = Σ {group}/…", heads[0], parts, key,
+                                       "label_group"))
+        else:
+            top.extend(parts)
+    item = doc.line_items[total]
+    for key in _shared_keys(doc, [total, *top]) if top else []:
+        specs.append(_sum_spec(IdentityKind.table_total, run, f"{label(item, key)} = Σ groups",
+                               total, top, key, "table_total"))
+    return specs
+
+
+def keys_of(specs: list[Spec]) -> set[CellKey]:
+    return {k for s in specs for k in s.keys()}

@@ -1,0 +1,66 @@
+"""Indicator checks: the fixed taxonomy, target coherence, and weights that sum to 100."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from extractor.records import ContractFile, Indicator
+from extractor.reconcile.cells import CellKey
+from extractor.reconcile.models import IdentityKind
+from extractor.reconcile.spec import Check, Spec
+from extractor.vocabulary import INDICATOR_TAXONOMY
+
+TABLE = "绩效目标表"
+NUMERIC_OPERATORS = {"≥", "≤", "=", ">", "<"}
+
+
+def _is_number(text: str | None) -> bool:
+    if text is None:
+        return False
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
+
+
+def _who(ind: Indicator) -> str:
+    return f"{ind.project or ind.scope} · {ind.name}"
+
+
+def indicator_checks(doc: ContractFile) -> list[Check]:
+    checks: list[Check] = []
+    for i, ind in enumerate(doc.indicators):
+        if ind.level1 is not None:
+            known = ind.level1 in INDICATOR_TAXONOMY
+            fits = known and (ind.level2 is None or ind.level2 in INDICATOR_TAXONOMY[ind.level1])
+            detail = "" if fits else (f"一级指标 {ind.level1!r} not in the taxonomy" if not known
+                                      else f"二级指标 {ind.level2!r} not under {ind.level1}")
+            checks.append(Check(IdentityKind.taxonomy, (TABLE,), f"{_who(ind)}: {ind.level1} → {ind.level2}",
+                                (CellKey("I", i, "level1"), CellKey("I", i, "level2")), fits, detail,
+                                "indicators|taxonomy"))
+        if ind.operator is not None:
+            if ind.operator in NUMERIC_OPERATORS:
+                ok, need = _is_number(ind.value), "a number"
+            else:  # 定性: a word, not a number
+                ok, need = ind.value is not None and not _is_number(ind.value), "a word"
+            checks.append(Check(IdentityKind.target, (TABLE,), f"{_who(ind)}: {ind.operator} {ind.value} {ind.unit or ''}".rstrip(),
+                                (CellKey("I", i, "operator"), CellKey("I", i, "value")), ok,
+                                "" if ok else f"operator {ind.operator} needs {need}, value is {ind.value!r}",
+                                "indicators|target"))
+    return checks
+
+
+def weight_sums(doc: ContractFile) -> list[Spec]:
+    """Σ weights = 100 per project (and for the 部门整体 table), when every weight is printed."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, ind in enumerate(doc.indicators):
+        groups.setdefault((ind.scope, ind.project or ""), []).append(i)
+    specs = []
+    for (scope, project), idx in groups.items():
+        if len(idx) < 2 or any(doc.indicators[i].weight is None for i in idx):
+            continue
+        specs.append(Spec(IdentityKind.weights, (TABLE,), f"{project or scope}: Σ {len(idx)} weights = 100",
+                          (), tuple(CellKey("I", i, "weight") for i in idx), "indicators|weights",
+                          const=Decimal(100)))
+    return specs
