@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from extractor.layout.tables import Table, text_lines
-from extractor.read.pdf import Page
+from extractor.read.page import Page
 
 Box = tuple[float, float, float, float]
 

@@ -10,7 +10,8 @@ from extractor.chunk import Chunk, make_chunks
 from extractor.extract.grid import read_line_items, unreadable
 from extractor.extract.indicators import is_indicator_table, read_indicators
 from extractor.layout.tables import Table, find_tables
-from extractor.read.pdf import PdfDocument, read_pdf
+from extractor.read.page import PdfDocument
+from extractor.read.pdf import read_pdf
 from extractor.records import ContractFile, Document, Indicator, LineItem
 
 

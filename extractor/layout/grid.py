@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from extractor.read.pdf import Rule, Word
+from extractor.read.page import Rule, Word
 
 Box = tuple[float, float, float, float]
 

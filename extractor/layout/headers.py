@@ -23,7 +23,7 @@ from extractor.vocabulary import (
     UNIT_LINE,
 )
 
-Role = Literal["code", "unitcode", "label", "amount"]
+Role = Literal["code", "unitcode", "label", "amount", "other"]
 
 _PRINTED_AMOUNT = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+\.\d+$")
 _CODE = re.compile(r"^\d{3,7}$")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from extractor.layout.grid import Grid, find_grids
 from extractor.layout.headers import Header, read_header
 from extractor.normalize import is_amount, normalize_name
-from extractor.read.pdf import Page, Word
+from extractor.read.page import Page, Word
 from extractor.vocabulary import DEPARTMENT_LINE, EMPTY_TABLE, TITLE_HINT, UNIT_LINE, YEAR, table_kind
 
 

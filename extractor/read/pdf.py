@@ -8,70 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pymupdf
+
+from extractor.read.page import Page, PdfDocument, Rule, Word
 
 
 class ReadError(Exception):
     """A PDF that cannot be opened or read; fails that document, not the batch."""
-
-
-@dataclass(frozen=True, slots=True)
-class Word:
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    ocr: bool = False
-    conf: float = 1.0
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A horizontal or vertical ruling segment (from a line or a thin rectangle)."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    @property
-    def horizontal(self) -> bool:
-        return (self.y1 - self.y0) <= (self.x1 - self.x0)
-
-
-PageSource = Literal["text", "ocr", "empty"]
-
-
-@dataclass(slots=True)
-class Page:
-    number: int  # 1-based
-    width: float
-    height: float
-    rotation: int
-    words: list[Word] = field(default_factory=list)
-    rules: list[Rule] = field(default_factory=list)
-    source: PageSource = "text"
-    image_only: bool = False  # no text layer but an image covers the page → OCR candidate
-
-
-@dataclass(slots=True)
-class PdfDocument:
-    path: Path
-    sha256: str
-    pages: list[Page]
 
 
 # A rectangle thinner than this (points) is a rule, not a filled cell background.
@@ -197,13 +143,63 @@ def open_pdf(path: Path) -> pymupdf.Document:
     return doc
 
 
-def read_pdf(path: Path) -> PdfDocument:
-    """Pages with words and rules; scanned pages come back with `image_only=True`."""
+@dataclass(frozen=True, slots=True)
+class OcrOptions:
+    engine: str = "rapidocr"
+    dpi: int = 200
+
+
+def ocr_scanned_page(page: pymupdf.Page, read: Page, options: OcrOptions) -> Page:
+    """Words and ruling lines of a page without a text layer, from its image.
+
+    The image is deskewed first; words and rules then share the deskewed frame (within
+    a degree of the printed page), in points, like a digital page's.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from extractor.read.ocr import get_engine
+    from extractor.read.scan import estimate_skew, find_rules, split_at_rules
+
+    pix = page.get_pixmap(dpi=options.dpi, colorspace=pymupdf.csGRAY, alpha=False)
+    gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width)
+    skew = estimate_skew(gray)
+    if abs(skew) >= 0.05:
+        gray = np.asarray(Image.fromarray(gray).rotate(-skew, resample=Image.BICUBIC, fillcolor=255))
+    rules = find_rules(gray, options.dpi)
+    rgb = np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    image = pymupdf.Pixmap(pymupdf.csRGB, rgb.shape[1], rgb.shape[0], rgb.tobytes(), 0)
+    scale = 72.0 / options.dpi
+    words = [
+        Word(text, x0 * scale, y0 * scale, x1 * scale, y1 * scale, ocr=True, conf=conf)
+        for text, (x0, y0, x1, y1), conf in get_engine(options.engine)(image)
+        if text.strip()
+    ]
+    read.words = split_at_rules(words, rules)
+    read.rules = rules
+    read.source = "ocr" if read.words else "empty"
+    read.skew = skew
+    return read
+
+
+def read_pdf(path: Path, ocr: OcrOptions | None = None, on_page=None) -> PdfDocument:  # type: ignore[no-untyped-def]
+    """Pages with words and rules. Pages without a text layer are OCR'd when `ocr` is
+    given, else they come back empty with `image_only=True`. `on_page(n)` is called
+    after each page (progress)."""
     doc = open_pdf(path)
+    pages = []
     try:
-        pages = [read_page(page) for page in doc]
+        for page in doc:
+            read = read_page(page)
+            if ocr is not None and read.image_only:
+                read = ocr_scanned_page(page, read, ocr)
+            pages.append(read)
+            if on_page is not None:
+                on_page(read.number)
+    except ReadError:
+        raise
     except Exception as exc:
-        raise ReadError(f"{path}: failed while reading pages: {exc}") from exc
+        raise ReadError(f"{path}: failed while reading page {len(pages) + 1}: {exc}") from exc
     finally:
         doc.close()
     return PdfDocument(path=path, sha256=sha256_file(path), pages=pages)
