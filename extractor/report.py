@@ -6,6 +6,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table as RichTable
 
 from extractor.layout.grid import Grid
@@ -112,3 +114,64 @@ def grid_table(grid: Grid) -> RichTable:
             texts.append(cell.text + span)
         table.add_row(str(row), *texts)
     return table
+
+
+def _page_count(path: Path) -> int:
+    import pymupdf
+
+    try:
+        with pymupdf.open(path) as doc:
+            return doc.page_count
+    except Exception:  # noqa: BLE001 - a broken file counts as one page; it will fail later
+        return 1
+
+
+class RunProgress:
+    """Documents and pages done, tokens spent, time left: one live bar for the run."""
+
+    def __init__(self, console: Console, files: list[Path]) -> None:
+        self.total_pages = sum(_page_count(f) for f in files)
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("pages · docs {task.fields[docs]} · tokens {task.fields[tokens]}"),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+        )
+        self.n_files = len(files)
+        self.docs = 0
+        self.task = self.progress.add_task("extracting", total=self.total_pages,
+                                           docs=f"0/{self.n_files}", tokens="0")
+        self.pages_done = 0
+
+    def __enter__(self) -> RunProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def page(self, name: str, number: int, _: int) -> None:
+        self.pages_done += 1
+        self.progress.update(self.task, advance=1, description=f"{name[:40]} p{number}")
+
+    def document(self, result, ledger) -> None:  # type: ignore[no-untyped-def]
+        self.docs += 1
+        # pages of skipped (resumed) or failed documents still count as done
+        if result.skipped or not result.ok:
+            self.progress.update(self.task, advance=max(0, (result.pages or 1)))
+        self.progress.update(self.task, docs=f"{self.docs}/{self.n_files}",
+                             tokens=f"{ledger.run.total_tokens:,}")
+
+
+def run_table(summary) -> RichTable:  # type: ignore[no-untyped-def]
+    rows = [
+        {"document": r.file, "status": "skipped (done)" if r.skipped else ("ok" if r.ok else "FAILED"),
+         "pages": r.pages, "ocr": r.ocr_pages, "line items": r.line_items, "indicators": r.indicators,
+         "pending": r.pending, "chunk errors": r.chunk_failures, "seconds": f"{r.seconds:.1f}"}
+        for r in summary.results
+    ]
+    u = summary.ledger.run
+    model = summary.model or {}
+    title = (f"run: {len(summary.results)} documents, {len(summary.failed)} failed · "
+             f"model {model.get('model', '-')} ({model.get('kind', 'none')}) · tokens in {u.prompt_tokens:,} "
+             f"out {u.completion_tokens:,} · calls {u.calls} · re-asks {u.reasks} · cache hits {u.cache_hits}")
+    return _rich(title, rows)

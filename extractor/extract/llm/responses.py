@@ -1,0 +1,122 @@
+"""What the model must answer, per task: typed, validated at once.
+
+Validation errors go back to the model (instructor's re-ask). Checks that need the
+chunk (allowed column keys, row ids) read it from the validation context.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+
+from extractor.records import TABLE_KINDS
+from extractor.vocabulary import INDICATOR_TAXONOMY
+
+_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+_CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
+
+Level1 = Literal["产出指标", "效益指标", "满意度指标", "成本指标"]
+OperatorOut = Literal["≥", "≤", "=", ">", "<", "定性"]
+
+
+def _amount(v: str | None) -> str | None:
+    if v is None:
+        return None
+    s = str(v).strip().replace(",", "").replace("，", "")
+    if s in ("", "-", "—"):
+        return None
+    if not _DECIMAL.match(s):
+        raise ValueError(f"{v!r} is not a number as printed (digits, optional sign and decimal point)")
+    return s
+
+
+class IndicatorOut(BaseModel):
+    level1: Level1 | None = None
+    level2: str | None = None
+    name: str = Field(min_length=1)
+    operator: OperatorOut | None = None
+    value: str | None = None
+    unit: str | None = None
+    weight: str | None = None
+
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, v: str | None) -> str | None:
+        return _amount(v)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> IndicatorOut:
+        if self.level1 and self.level2:
+            allowed = INDICATOR_TAXONOMY.get(self.level1, ())
+            if self.level2 not in allowed:
+                raise ValueError(f"level2 {self.level2!r} is not under {self.level1}; allowed: {', '.join(allowed)}")
+        if self.operator in ("≥", "≤", ">", "<") and self.value is not None and not _DECIMAL.match(self.value):
+            raise ValueError(f"operator {self.operator} needs a numeric value, got {self.value!r}")
+        return self
+
+
+class IndicatorsOut(BaseModel):
+    indicators: list[IndicatorOut]
+
+
+class RowOut(BaseModel):
+    row: str = Field(pattern=r"^r\d+$", description="the row id printed at the start of the row")
+    code: str | None = None
+    name: str = ""
+    values: dict[str, str | None]
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        v = v.strip()
+        if not _CODE.match(v):
+            raise ValueError(f"code {v!r} must be 3, 5 or 7 digits")
+        return v
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, v: dict[str, str | None], info: ValidationInfo) -> dict[str, str | None]:
+        keys = (info.context or {}).get("amount_keys")
+        if keys is not None:
+            unknown = [k for k in v if k not in keys]
+            if unknown:
+                raise ValueError(f"unknown column headers {unknown}; use exactly: {keys}")
+        return {k: _amount(x) for k, x in v.items()}
+
+
+class LineItemsOut(BaseModel):
+    rows: list[RowOut]
+
+    @field_validator("rows")
+    @classmethod
+    def _rows(cls, v: list[RowOut], info: ValidationInfo) -> list[RowOut]:
+        ids = (info.context or {}).get("row_ids")
+        if ids is not None:
+            unknown = [r.row for r in v if r.row not in ids]
+            if unknown:
+                raise ValueError(f"row ids {unknown} are not in the table")
+        return v
+
+
+class ColumnRole(BaseModel):
+    index: int = Field(ge=0)
+    role: Literal["code", "unitcode", "label", "amount", "other"]
+
+
+class HeaderMapOut(BaseModel):
+    table_kind: Literal[(*TABLE_KINDS, "绩效目标表")]  # type: ignore[valid-type]
+    columns: list[ColumnRole]
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, v: list[ColumnRole], info: ValidationInfo) -> list[ColumnRole]:
+        n = (info.context or {}).get("n_cols")
+        if n is not None:
+            bad = [c.index for c in v if c.index >= n]
+            if bad:
+                raise ValueError(f"column indices {bad} do not exist; the table has columns 0..{n - 1}")
+        return v

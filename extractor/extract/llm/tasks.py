@@ -1,0 +1,85 @@
+"""The model's three tasks on one chunk, each grounded against the chunk's cells.
+
+- indicators: a 绩效目标 table, form or prose chunk → indicators
+- line_items: a budget table chunk → line items (the `llm` and `both` strategies)
+- header_map: a table the grid reader did not recognise → its kind and column roles,
+  after which the grid reader reads it (numbers from the page, meaning from the model)
+
+An answer with ungrounded values is sent back once with the errors; what is still
+ungrounded after that is dropped and flagged by the grounding step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from extractor.chunk import Chunk
+from extractor.extract.llm.client import LLMClient
+from extractor.extract.llm.grounding import Grounded, ground_indicators, ground_rows
+from extractor.extract.llm.prompts import Prompt
+from extractor.extract.llm.responses import HeaderMapOut, IndicatorsOut, LineItemsOut
+from extractor.layout.headers import Column, Header
+from extractor.layout.tables import Part, Table
+
+
+def _regrounded(first: Grounded, retry) -> Grounded:  # type: ignore[no-untyped-def]
+    """Send the grounding errors back once; keep whichever answer grounds better."""
+    if not first.errors:
+        return first
+    second = retry(first.errors)
+    return second if len(second.errors) <= len(first.errors) else first
+
+
+def _feedback(errors: list[str]) -> list[dict[str, str]]:
+    text = "These values are not printed in the chunk. Copy numbers exactly from the chunk; leave a field empty if it is not printed:\n- "
+    return [{"role": "user", "content": text + "\n- ".join(errors[:20])}]
+
+
+def indicators(client: LLMClient, prompt: Prompt, chunk: Chunk, document: str, scope: str,
+               project: str | None) -> Grounded:
+    def ask(errors: list[str] | None) -> Grounded:
+        extra = _feedback(errors) if errors else None
+        answer, _ = client.ask(prompt, IndicatorsOut, document, chunk.id, chunk.text, extra=extra, chunk=chunk)
+        if errors:
+            client.ledger.count(document, chunk.id, reasks=1)
+        return ground_indicators(answer.indicators, chunk, scope, project or chunk.context or None)
+
+    result = _regrounded(ask(None), ask)
+    client.ledger.count(document, chunk.id, ungrounded=len(result.errors))
+    return result
+
+
+def line_items(client: LLMClient, prompt: Prompt, chunk: Chunk, table: Table, document: str) -> Grounded:
+    columns = {c.index: c.key for c in table.header.columns if c.role == "amount" and c.key}
+    keys = sorted(set(columns.values()), key=list(columns.values()).index)
+    row_ids = {line.split("\t", 1)[0] for line in chunk.text.splitlines() if line.startswith("r")}
+    context = {"amount_keys": keys, "row_ids": row_ids}
+    kind = table.kind if table.kind and table.kind != "绩效目标表" else "其他"
+
+    def ask(errors: list[str] | None) -> Grounded:
+        extra = _feedback(errors) if errors else None
+        answer, _ = client.ask(prompt, LineItemsOut, document, chunk.id, chunk.text, context=context, extra=extra,
+                               chunk=chunk, amount_keys=keys)
+        if errors:
+            client.ledger.count(document, chunk.id, reasks=1)
+        return ground_rows(answer.rows, chunk, columns, kind, table.unit or "万元")
+
+    result = _regrounded(ask(None), ask)
+    client.ledger.count(document, chunk.id, ungrounded=len(result.errors))
+    return result
+
+
+def header_map(client: LLMClient, prompt: Prompt, chunk: Chunk, table: Table, document: str) -> Table:
+    """The table with the model's kind and column roles; keys stay the printed headers."""
+    n_cols = table.parts[0].grid.n_cols
+    above = " / ".join(line.text for line in table.context[-3:])
+    answer, _ = client.ask(prompt, HeaderMapOut, document, chunk.id, chunk.text + above,
+                           context={"n_cols": n_cols}, chunk=chunk, above=above)
+    roles = {c.index: c.role for c in answer.columns}
+
+    def remap(header: Header) -> Header:
+        cols = tuple(Column(c.index, c.key, roles.get(c.index, c.role)) for c in header.columns)
+        return replace(header, columns=cols)
+
+    parts = [Part(p.grid, remap(p.header)) for p in table.parts]
+    return replace(table, kind=answer.table_kind, parts=parts)
