@@ -91,6 +91,9 @@ def _row_items(table: Table, part: Part, row: int, half: Half, fill: _CodeFill) 
 
     code_cells = [grid.at(row, c.index) for c in half.codes]
     parts = [normalize_name(c.text) if c.row == row or c.rowspan == 1 else "" for c in code_cells]
+    # text in a code column that is no code ("合计" printed under 科目编码) names the row
+    stray = [(c, p) for c, p in zip(code_cells, parts) if p and not p.isdigit()]
+    parts = [p if p.isdigit() else "" for p in parts]
     parts = fill.fill(parts) if len(parts) > 1 else parts
     code = join_code(parts)
     for cell in code_cells:
@@ -107,6 +110,8 @@ def _row_items(table: Table, part: Part, row: int, half: Half, fill: _CodeFill) 
         code = ""
 
     label_cells = _label_cells(grid, row, half)
+    if not label_cells and stray:
+        label_cells = [stray[0][0]]
     name = "/".join(normalize_name(c.text) for c in label_cells)
     if label_cells:
         cells["name"] = CellSource(page=page, box=_union(c.box for c in label_cells),

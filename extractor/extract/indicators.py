@@ -27,7 +27,7 @@ FIELD_HEADERS: list[tuple[str, tuple[str, ...]]] = [
     ("value", ("指标值", "目标值", "指标内容", "年度指标值")),
     ("project", ("项目名称",)),
 ]
-_PROJECT_LABEL = re.compile(r"^(项目名称|项目)$")
+_PROJECT_LABEL = re.compile(r"^(项目名称|项目|项目支出名称|项目全称)$")
 
 
 def _field(header: str) -> str | None:
@@ -70,9 +70,10 @@ def _form_project(grid: Grid, before: int) -> str | None:
 
 def _title_project(title: str) -> str | None:
     m = re.search(r"(?:\d{4}年)?(?:度)?(.+?)(?:项目)?(?:支出)?绩效目标(?:申报)?表", normalize_name(title))
-    if m and "部门" not in m.group(1) and "项目支出" not in m.group(1):
-        return m.group(1)
-    return None
+    name = m.group(1) if m else ""
+    if len(name) < 3 or "部门" in name or "项目支出" in name or name.endswith("项目"):
+        return None
+    return name
 
 
 def _scope(table: Table) -> str:

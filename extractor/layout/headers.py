@@ -79,9 +79,21 @@ def _is_number_row(grid: Grid, row: int) -> bool:
     return bool(texts) and all(COLUMN_NUMBER.match(t) for t in texts)
 
 
+def _looks_like_body(grid: Grid, row: int) -> bool:
+    """A labelled row whose other cells are mostly empty: a body row with no amounts
+    (因公出国(境)费 with nothing budgeted), not a header row, whose cells are all filled
+    or covered by header cells spanning down."""
+    own = [c for c in grid.row_cells(row) if c.row == row]
+    if not own or own[0].empty or own[0].col != 0:
+        return False
+    return sum(c.empty for c in own) * 2 >= len(own)
+
+
 def _header_rows(grid: Grid) -> int:
     for row in range(grid.n_rows):
         if _is_body_row(grid, row):
+            while row > 1 and _looks_like_body(grid, row - 1):
+                row -= 1
             return row
     # No amount anywhere: an empty table. Its body starts at a lone total row, else
     # the header ends at the first blank row.

@@ -14,6 +14,7 @@ from pathlib import Path
 import pymupdf
 
 from extractor.read.page import Page, PdfDocument, Rule, Word
+from extractor.read.split import split_at_rules
 
 
 class ReadError(Exception):
@@ -118,6 +119,7 @@ def read_page(page: pymupdf.Page) -> Page:
     words, rules = _words(page), _rules(page)
     if page.rotation:
         words, rules = _derotate(page, words, rules)
+    words = split_at_rules(words, rules)
     image_only = not words and _image_only(page)
     return Page(
         number=page.number + 1,
@@ -159,7 +161,7 @@ def ocr_scanned_page(page: pymupdf.Page, read: Page, options: OcrOptions) -> Pag
     from PIL import Image
 
     from extractor.read.ocr import get_engine
-    from extractor.read.scan import estimate_skew, find_rules, split_at_rules
+    from extractor.read.scan import estimate_skew, find_rules
 
     pix = page.get_pixmap(dpi=options.dpi, colorspace=pymupdf.csGRAY, alpha=False)
     gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width)

@@ -58,6 +58,12 @@ def wan(printed: str | None, unit: str) -> Decimal:
 class Cell:
     printed: str | None
     unit: str  # 万元/元/千元; indicators' weights use "万元" (factor 1, a plain number)
+    wan: Decimal = ZERO  # the value in 万元 (0 when empty)
+    hu: Decimal = ZERO  # half a unit of the last printed digit, in 万元
+
+    @classmethod
+    def of(cls, printed: str | None, unit: str) -> "Cell":
+        return cls(printed, unit, wan(printed, unit), half_unit(printed, unit))
 
 
 Evidence = Literal["none", "confirmed", "weak", "contradicted"]
@@ -68,9 +74,10 @@ def read_cells(doc: ContractFile) -> dict[CellKey, Cell]:
     cells: dict[CellKey, Cell] = {}
     for i, item in enumerate(doc.line_items):
         for header, printed in item.values.items():
-            cells[value_key(i, header)] = Cell(printed, item.unit)
+            cells[value_key(i, header)] = Cell.of(printed, item.unit)
     for i, ind in enumerate(doc.indicators):
-        cells[CellKey("I", i, "weight")] = Cell(ind.weight, "万元")
+        weight = Cell.of(ind.weight, "万元")  # whole-number weights are exact scores, not rounded
+        cells[CellKey("I", i, "weight")] = weight if "." in (ind.weight or "") else Cell(ind.weight, "万元", weight.wan)
     return cells
 
 

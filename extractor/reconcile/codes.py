@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from extractor.records import ContractFile
-from extractor.reconcile.cells import CellKey, value_key
+from extractor.reconcile.cells import value_key
 from extractor.reconcile.models import IdentityKind
 from extractor.reconcile.spec import Spec
 from extractor.reconcile.tables import TableRun, label, total_rows
@@ -109,7 +109,10 @@ def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
             top_len = min(len(doc.line_items[i].code or "") for i in coded)
             top = [i for i in coded if len(doc.line_items[i].code or "") == top_len]
             specs += _unit_rows(doc, run, top)
-        elif others and all("/" not in doc.line_items[i].name for i in others) and _plain_rows(doc, others):
+        elif (others and all("/" not in doc.line_items[i].name for i in others) and _plain_rows(doc, others)
+              and len(_shared_keys(doc, [total, *others])) >= 2):
+            # Without codes nothing says the rows are one level (项目支出表: unit → sub-unit →
+            # projects); with several columns the guard drops the rule if they are not.
             top = [i for i in others if any(v is not None for v in doc.line_items[i].values.values())]
         else:
             specs += _label_groups(doc, run, total, others)
@@ -179,7 +182,3 @@ def _label_groups(doc: ContractFile, run: TableRun, total: int, others: list[int
         specs.append(_sum_spec(IdentityKind.table_total, run, f"{label(item, key)} = Σ groups",
                                total, top, key, "table_total"))
     return specs
-
-
-def keys_of(specs: list[Spec]) -> set[CellKey]:
-    return {k for s in specs for k in s.keys()}

@@ -9,9 +9,8 @@ cells take part in.
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
 
-from extractor.normalize import UNIT_TO_WAN, normalize_name
+from extractor.normalize import normalize_name
 from extractor.records import ContractFile, Status
 from extractor.reconcile.cells import ZERO, CellKey, read_cells
 from extractor.reconcile.fixes import Component, Fix, Layout, choose
@@ -33,26 +32,29 @@ MAX_ROUNDS = 6
 _PRIORITY = {Status.unchecked: 0, Status.ok: 1, Status.inconsistent: 2, Status.corrected: 3, Status.conflict: 4}
 
 
-def reconcile(doc: ContractFile) -> Reconciled:
-    """A reconciled copy of `doc` with every identity checked; `doc` itself is not changed."""
+def reconcile(doc: ContractFile, *, as_printed: bool = False) -> Reconciled:
+    """A reconciled copy of `doc` with every identity checked; `doc` itself is not changed.
+
+    `as_printed`: the values are known to be exactly as printed (hand-checked gold files),
+    so nothing is corrected and every violated identity is a published inconsistency.
+    Otherwise a record's provenance text decides that for each cell it covers.
+    """
     work = doc.model_copy(deep=True)
     runs = table_runs(work)
     applied: list[tuple[Fix, dict[CellKey, str | None]]] = []
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS + 1):
         cells = read_cells(work)
-        ws = Workspace(cells, build(work, runs, cells).specs)
-        fixes, _ = choose(ws, Layout.of(work, runs))
-        fixes = _disjoint(ws, fixes)
-        if not fixes:
+        built = build(work, runs, cells)
+        ws = Workspace(cells, built.specs, built.evals)
+        layout = Layout.of(work, runs, as_printed)
+        fixes, comps = choose(ws, layout)
+        strong = [f for f in fixes if f.strong]
+        fixes = _disjoint(ws, strong) if strong else _settled(ws, _disjoint(ws, fixes))
+        if not fixes or round_ == MAX_ROUNDS:
             break
         for fix in fixes:
             applied.append((fix, {k: cells[k].printed for k, _ in fix.changes}))
             _apply(work, fix)
-    cells = read_cells(work)
-    built = build(work, runs, cells)
-    ws = Workspace(cells, built.specs)
-    layout = Layout.of(work, runs)
-    _, comps = choose(ws, layout)
     return _result(work, ws, built.checks, built.skipped, comps, applied, layout)
 
 
@@ -65,6 +67,17 @@ def _disjoint(ws: Workspace, fixes: list[Fix]) -> list[Fix]:
             taken |= touched
             out.append(fix)
     return out
+
+
+def _settled(ws: Workspace, fixes: list[Fix]) -> list[Fix]:
+    """Weak fixes (a cell in one identity only) go last, and only where they leave their
+    tables with no violation: a lone identity can absorb someone else's error (two
+    misreadings nearby make the wrong cell look like the culprit)."""
+    touched = {i for f in fixes for k, _ in f.changes for i in ws.by_cell.get(k, ())}
+    left = {t for i, ev in enumerate(ws.evals) if not ev.holds and not ev.rounding_sized and i not in touched
+            for t in ws.specs[i].tables}
+    return [f for f in fixes
+            if not left & {t for k, _ in f.changes for i in ws.by_cell.get(k, ()) for t in ws.specs[i].tables}]
 
 
 def _apply(doc: ContractFile, fix: Fix) -> None:
@@ -88,7 +101,7 @@ def _identity(doc: ContractFile, ws: Workspace, i: int, ident: str) -> Identity:
     spec, ev = ws.specs[i], ws.evals[i]
     figures = [
         Figure(ref=_ref(doc, k), side=side, printed=ws.cells[k].printed, unit=ws.cells[k].unit if k.coll == "L" else None,
-               wan=None if ws.cells[k].printed is None else Decimal(ws.cells[k].printed) * _factor(ws.cells[k].unit))
+               wan=None if ws.cells[k].printed is None else ws.cells[k].wan)
         for side, keys in (("lhs", spec.lhs), ("rhs", spec.rhs))
         for k in keys
     ]
@@ -99,10 +112,6 @@ def _identity(doc: ContractFile, ws: Workspace, i: int, ident: str) -> Identity:
         expected=ev.rhs, actual=ev.lhs, difference=ev.residual, tolerance=ev.tolerance,
         holds=ev.holds, exact=ev.residual == 0,
     )
-
-
-def _factor(unit: str) -> Decimal:
-    return UNIT_TO_WAN[unit]
 
 
 def _check_identity(doc: ContractFile, check: Check, ident: str) -> Identity:
@@ -176,8 +185,11 @@ def _result(
     for cid, c in zip(check_ids, checks):
         if c.holds:
             continue
-        printed = all(_text_confirms(doc, k) for k in c.keys if getattr(doc.indicators[k.index], k.field) is not None)
-        status = Status.inconsistent if printed and doc.indicators[c.keys[0].index].provenance else Status.conflict
+        printed = layout.as_printed or (
+            doc.indicators[c.keys[0].index].provenance is not None
+            and all(_text_confirms(doc, k) for k in c.keys if getattr(doc.indicators[k.index], k.field) is not None)
+        )
+        status = Status.inconsistent if printed else Status.conflict
         for k in c.keys:
             mark(k, status)
             flag(k, f"{status.value}:{cid}")
@@ -200,8 +212,9 @@ def _conflict(doc, ws: Workspace, comp: Component, ids: dict[int, str], layout: 
     else:
         status = Status.conflict
         n = len(comp.candidates)
-        reason = (f"{n} equally good fixes: not guessing" if n > 1
-                  else "no single typical misreading explains it")
+        reason = comp.note or (f"{n} equally good fixes: not guessing" if n > 1
+                               else "no single typical misreading explains it" if n == 0
+                               else "its fix would leave other violations in the table unexplained")
     for k in comp.cells:
         s = Status.inconsistent if (status is Status.inconsistent or k in confirmed) else Status.conflict
         mark(k, s)

@@ -12,12 +12,13 @@ changed, and gaps of rounding size are never treated as misreadings.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from extractor.records import ContractFile
 from extractor.reconcile import misreadings as mr
-from extractor.reconcile.cells import CellKey, Evidence, decimals, evidence
-from extractor.reconcile.models import Misreading
+from extractor.reconcile.cells import CellKey, Evidence, decimals, evidence, parse
+from extractor.reconcile.models import IdentityKind, Misreading
 from extractor.reconcile.spec import Workspace
 from extractor.reconcile.tables import TableRun
 
@@ -28,6 +29,7 @@ class Fix:
     kind: Misreading
     target: CellKey
     source: CellKey | None = None  # column shift: the cell the value is moved from
+    strong: bool = True  # every changed cell takes part in two or more identities
 
 
 @dataclass(slots=True)
@@ -36,6 +38,7 @@ class Component:
     cells: set[CellKey]
     rounding: bool  # every violation is rounding-sized
     candidates: list[Fix] = field(default_factory=list)  # valid fixes found (ambiguous when > 1)
+    note: str | None = None  # why a unique-looking fix was still not applied
 
 
 @dataclass(slots=True)
@@ -44,13 +47,16 @@ class Layout:
 
     doc: ContractFile
     run_of: dict[int, TableRun]
+    as_printed: bool = False  # every value known to be as printed (hand-checked gold)
     _evidence: dict[CellKey, tuple[Evidence, str | None]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, doc: ContractFile, runs: list[TableRun]) -> "Layout":
-        return cls(doc, {i: r for r in runs for i in r.rows})
+    def of(cls, doc: ContractFile, runs: list[TableRun], as_printed: bool = False) -> "Layout":
+        return cls(doc, {i: r for r in runs for i in r.rows}, as_printed)
 
     def evidence(self, key: CellKey) -> tuple[Evidence, str | None]:
+        if self.as_printed:
+            return "confirmed", None
         if key not in self._evidence:
             self._evidence[key] = evidence(self.doc, key)
         return self._evidence[key]
@@ -62,13 +68,18 @@ class Layout:
         pos = headers.index(key.field[7:])
         return [CellKey("L", key.index, f"values.{headers[p]}") for p in (pos - 1, pos + 1) if 0 <= p < len(headers)]
 
-    def column(self, key: CellKey) -> list[str]:
-        """Printed values of the same column in the same table (nulls left out)."""
+    def precision(self, key: CellKey) -> Counter[int]:
+        """How many decimals the other figures of this table print (weights: the other weights)."""
         if key.coll != "L":
-            return []
+            return Counter(decimals(w) for i, ind in enumerate(self.doc.indicators)
+                           if (w := ind.weight) is not None and i != key.index)
         header = key.field[7:]
-        run = self.run_of[key.index]
-        return [v for i in run.rows if (v := self.doc.line_items[i].values.get(header)) is not None]
+        return Counter(
+            decimals(v)
+            for i in self.run_of[key.index].rows
+            for h, v in self.doc.line_items[i].values.items()
+            if v is not None and (i, h) != (key.index, header)
+        )
 
     def column_neighbours(self, key: CellKey) -> set[str]:
         if key.coll != "L":
@@ -90,25 +101,29 @@ def _fixable(layout: Layout, key: CellKey) -> bool:
 def candidates(ws: Workspace, layout: Layout, key: CellKey) -> list[Fix]:
     """Every typical misreading that could have produced this cell's printed value."""
     old = ws.cells[key].printed
-    out: list[Fix] = []
-    seen: set[str | None] = {old}
+    seen = layout.precision(key)
+    places = seen.most_common(1)[0][0] if seen else (decimals(old) if old else 0)
+    # One candidate per value ("1117.660000" with the point moved and "1117.66" ÷10000 are
+    # one fix), and only strings printed with a precision the table uses: a misreading
+    # changes what was read, not how the table prints.
+    by_value: dict[object, tuple[str, Misreading]] = {parse(old): (old or "", Misreading.source_text)}
 
     def add(values: set[str], kind: Misreading) -> None:
         for v in sorted(values):
-            if v not in seen:
-                seen.add(v)
-                out.append(Fix(((key, v),), kind, key))
+            if seen and decimals(v) not in seen and kind is not Misreading.source_text:
+                continue
+            by_value.setdefault(parse(v), (v, kind))
 
     ev, text = layout.evidence(key)
-    if ev == "contradicted" and text != old:
-        add({text} if text is not None else set(), Misreading.source_text)
+    if ev == "contradicted" and text is not None and text != old:
+        add({text}, Misreading.source_text)
     if old is not None:
         add(mr.digit_confusions(old), Misreading.digit_confusion)
         add(mr.transpositions(old), Misreading.transposition)
+        add(mr.scale_slips(old, places), Misreading.scale)
         add(mr.decimal_points(old), Misreading.decimal_point)
-        places = Counter(decimals(v) for v in layout.column(key)).most_common(1)
-        add(mr.scale_slips(old, places[0][0] if places else decimals(old)), Misreading.scale)
         add(mr.fused_splits(old, layout.column_neighbours(key)), Misreading.fused_rows)
+    out = [Fix(((key, v),), kind, key) for d, (v, kind) in by_value.items() if d != parse(old)]
     for other in layout.row_neighbours(key):
         if not _fixable(layout, other) or other not in ws.cells:
             continue
@@ -155,7 +170,7 @@ def choose(ws: Workspace, layout: Layout) -> tuple[list[Fix], list[Component]]:
         if comp.rounding:
             continue
         need = set(comp.specs)
-        found: dict[tuple, Fix] = {}
+        found: dict[tuple, tuple[Fix, Decimal]] = {}
         for key in sorted(comp.cells):
             if not _fixable(layout, key):
                 continue
@@ -163,10 +178,47 @@ def choose(ws: Workspace, layout: Layout) -> tuple[list[Fix], list[Component]]:
                 sig = tuple(sorted(fix.changes, key=lambda c: c[0]))
                 if sig in found:
                     continue
-                ok, touched = ws.holds_after(dict(fix.changes))
+                ok, touched, gap = ws.after(dict(fix.changes))
                 if ok and need <= touched:
-                    found[sig] = fix
-        comp.candidates = list(found.values())
-        if len(found) == 1:
-            fixes.append(comp.candidates[0])
+                    found[sig] = (fix, gap)
+        comp.candidates = [f for f, _ in found.values()]
+        best = _unique(list(found.values()))
+        if best is not None and best.kind is Misreading.column_shift and _mirrored(ws, best):
+            comp.note = "the shift could as well be the other rows of its column shifted the other way"
+            best = None
+        if best is not None:
+            strong = all(len(ws.by_cell.get(k, ())) >= 2 for k, _ in best.changes)
+            fixes.append(replace(best, strong=strong))
     return fixes, comps
+
+
+def _mirrored(ws: Workspace, fix: Fix) -> bool:
+    """Moving row r's value from column B to A also explains the sums if, instead, every other
+    row of a small column identity had its value moved from B to A. With a 合计 row over two
+    units, one shift back in one unit and two shifts in the others look the same."""
+    dest, src = fix.target, fix.source
+    if src is None:
+        return False
+    for i in ws.by_cell.get(dest, ()):
+        spec = ws.specs[i]
+        if spec.kind not in (IdentityKind.code_hierarchy, IdentityKind.table_total):
+            continue
+        others = {k.index for k in spec.keys()} - {dest.index}
+        if not 0 < len(others) <= 2:
+            continue
+        a = [ws.cells.get(CellKey("L", q, dest.field)) for q in others]
+        b = [ws.cells.get(CellKey("L", q, src.field)) for q in others]
+        if all(x is not None and x.printed is not None and y is not None and y.printed is None for x, y in zip(a, b)):
+            return True
+    return False
+
+
+def _unique(found: list[tuple[Fix, Decimal]]) -> Fix | None:
+    """The one valid fix; or, among readings of the same cell that differ only within rounding
+    (7.65 → 7.55 or 7.56), the one that makes its identities exact when no other does."""
+    if len(found) == 1:
+        return found[0][0]
+    if not found or len({tuple(k for k, _ in f.changes) for f, _ in found}) != 1:
+        return None
+    exact = [f for f, gap in found if gap == 0]
+    return exact[0] if len(exact) == 1 else None

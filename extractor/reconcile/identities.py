@@ -18,7 +18,7 @@ from extractor.reconcile.codes import code_hierarchy, table_totals
 from extractor.reconcile.crosstable import cross_table
 from extractor.reconcile.indicators import indicator_checks, weight_sums
 from extractor.reconcile.rows import row_sums
-from extractor.reconcile.spec import Check, Spec, evaluate
+from extractor.reconcile.spec import Check, Eval, Spec, evaluate
 from extractor.reconcile.tables import TableRun
 
 GUARD_MIN_VIOLATED = 3
@@ -28,6 +28,7 @@ GUARD_SHARE = 0.8
 @dataclass(slots=True)
 class Built:
     specs: list[Spec]
+    evals: list[Eval]
     checks: list[Check]
     skipped: list[str]
 
@@ -47,14 +48,16 @@ def build(doc: ContractFile, runs: list[TableRun], cells: dict[CellKey, Cell]) -
         if sig not in seen and s.keys():
             seen.add(sig)
             specs.append(s)
-    specs, skipped = guard(specs, cells)
-    return Built(specs, indicator_checks(doc), skipped)
+    evals = [evaluate(s, cells) for s in specs]
+    dropped, skipped = guard(specs, evals)
+    keep = [n for n, s in enumerate(specs) if s.family not in dropped]
+    return Built([specs[n] for n in keep], [evals[n] for n in keep], indicator_checks(doc), skipped)
 
 
-def guard(specs: list[Spec], cells: dict[CellKey, Cell]) -> tuple[list[Spec], list[str]]:
+def guard(specs: list[Spec], evals: list[Eval]) -> tuple[set[str], list[str]]:
+    """Families to drop (nearly all of their identities fail), and why."""
     tally: dict[str, list[int]] = {}
-    for s in specs:
-        ev = evaluate(s, cells)
+    for s, ev in zip(specs, evals):
         if ev.vacuous:
             continue
         t = tally.setdefault(s.family, [0, 0])
@@ -62,4 +65,4 @@ def guard(specs: list[Spec], cells: dict[CellKey, Cell]) -> tuple[list[Spec], li
         t[1] += not ev.holds
     dropped = {f for f, (n, bad) in tally.items() if bad >= GUARD_MIN_VIOLATED and bad >= GUARD_SHARE * n}
     skipped = [f"{f}: {tally[f][1]} of {tally[f][0]} fail — layout not understood, not asserted" for f in sorted(dropped)]
-    return [s for s in specs if s.family not in dropped], skipped
+    return dropped, skipped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from extractor.records import ContractFile, Indicator
@@ -52,15 +53,25 @@ def indicator_checks(doc: ContractFile) -> list[Check]:
 
 
 def weight_sums(doc: ContractFile) -> list[Spec]:
-    """Σ weights = 100 per project (and for the 部门整体 table), when every weight is printed."""
+    """Σ weights = 100 per project (and for the 部门整体 table), when every weight is printed.
+
+    Some templates score 预算执行率 outside the indicator table, so every table sums to 90:
+    when at least three tables and two thirds of them share one other sum, that sum is the
+    document's convention and the target.
+    """
     groups: dict[tuple[str, str], list[int]] = {}
     for i, ind in enumerate(doc.indicators):
         groups.setdefault((ind.scope, ind.project or ""), []).append(i)
-    specs = []
-    for (scope, project), idx in groups.items():
-        if len(idx) < 2 or any(doc.indicators[i].weight is None for i in idx):
-            continue
-        specs.append(Spec(IdentityKind.weights, (TABLE,), f"{project or scope}: Σ {len(idx)} weights = 100",
-                          (), tuple(CellKey("I", i, "weight") for i in idx), "indicators|weights",
-                          const=Decimal(100)))
-    return specs
+    full = {g: idx for g, idx in groups.items()
+            if len(idx) >= 2 and all(doc.indicators[i].weight is not None for i in idx)}
+    sums = Counter(sum(Decimal(doc.indicators[i].weight or 0) for i in idx) for idx in full.values())
+    target, why = Decimal(100), "100"
+    if sums and len(full) >= 3:
+        common, n = sums.most_common(1)[0]
+        if common != 100 and 3 * n >= 2 * len(full):
+            target, why = common, f"{common}, this document's convention ({n} of {len(full)} tables)"
+    return [
+        Spec(IdentityKind.weights, (TABLE,), f"{project or scope}: Σ {len(idx)} weights = {why}",
+             (), tuple(CellKey("I", i, "weight") for i in idx), "indicators|weights", const=target)
+        for (scope, project), idx in full.items()
+    ]

@@ -23,7 +23,8 @@ def _equation(ident: Identity) -> str:
         return ident.detail or ""
     lhs = " + ".join(f.printed or "∅" for f in ident.figures if f.side == "lhs")
     rhs = " + ".join(f.printed or "∅" for f in ident.figures if f.side == "rhs")
-    return f"{lhs} vs {rhs}  (Δ {_num(ident.difference)} 万元, tol {_num(ident.tolerance)})"
+    unit = "" if ident.kind == "weights" else " 万元"
+    return f"{lhs} vs {rhs}  (Δ {_num(ident.difference)}{unit}, tol {_num(ident.tolerance)})"
 
 
 def _per_table(rec: Reconciled) -> Table:

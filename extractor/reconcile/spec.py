@@ -72,14 +72,16 @@ class Workspace:
     by_cell: dict[CellKey, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.evals = [evaluate(s, self.cells) for s in self.specs]
+        if len(self.evals) != len(self.specs):
+            self.evals = [evaluate(s, self.cells) for s in self.specs]
         for i, s in enumerate(self.specs):
             for k in set(s.keys()):
                 self.by_cell.setdefault(k, []).append(i)
 
-    def holds_after(self, changes: dict[CellKey, str | None]) -> tuple[bool, set[int]]:
-        """Whether every spec touching a changed cell holds after the changes; and those specs."""
+    def after(self, changes: dict[CellKey, str | None]) -> tuple[bool, set[int], Decimal]:
+        """After the changes: does every spec touching a changed cell hold; which specs; Σ|residual|."""
         touched = {i for k in changes for i in self.by_cell.get(k, ())}
+        gap = ZERO
         for i in touched:
             spec, ev = self.specs[i], self.evals[i]
             residual, tolerance = ev.residual, ev.tolerance
@@ -88,16 +90,17 @@ class Workspace:
                 if not c:
                     continue
                 old = self.cells[k]
-                residual += c * (wan(new, old.unit) - wan(old.printed, old.unit))
-                tolerance += abs(c) * (half_unit(new, old.unit) - half_unit(old.printed, old.unit))
+                residual += c * (wan(new, old.unit) - old.wan)
+                tolerance += abs(c) * (half_unit(new, old.unit) - old.hu)
             if abs(residual) > tolerance:
-                return False, touched
-        return True, touched
+                return False, touched, gap
+            gap += abs(residual)
+        return True, touched, gap
 
 
 def evaluate(spec: Spec, cells: dict[CellKey, Cell]) -> Eval:
-    lhs = sum((wan(cells[k].printed, cells[k].unit) for k in spec.lhs), ZERO) + spec.const
-    rhs = sum((wan(cells[k].printed, cells[k].unit) for k in spec.rhs), ZERO)
-    tol = sum((half_unit(cells[k].printed, cells[k].unit) for k in spec.keys()), ZERO)
+    lhs = sum((cells[k].wan for k in spec.lhs), ZERO) + spec.const
+    rhs = sum((cells[k].wan for k in spec.rhs), ZERO)
+    tol = sum((cells[k].hu for k in spec.keys()), ZERO)
     vacuous = spec.const == 0 and all(cells[k].printed is None for k in spec.keys())
     return Eval(lhs - rhs, tol, vacuous, lhs, rhs)

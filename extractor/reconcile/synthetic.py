@@ -146,21 +146,34 @@ def _basic_table(rng: random.Random, personnel: int | None, public: int | None, 
     return items
 
 
-def _sangong(rng: random.Random, st: Style) -> list[LineItem]:
+def _sangong_values(rng: random.Random, st: Style) -> dict[str, int | None]:
     abroad = _amount(rng, st, hi_digits=5) if rng.random() < 0.4 else None
     buy = _amount(rng, st, hi_digits=6) if rng.random() < 0.4 else None
     run = _amount(rng, st, hi_digits=5) if rng.random() < 0.8 else None
     rec = _amount(rng, st, hi_digits=5) if rng.random() < 0.8 else None
-    car = _add(buy, run)
-    total = _add(abroad, car, rec)
-    if st.sangong_flat:
-        g = "三公经费预算数/"
-        vals = {f"{g}小计": total, f"{g}公务接待费": rec, f"{g}因公出国(境)费": abroad, f"{g}公务用车购置及运行费": car,
-                f"{g}其中:公务用车购置": buy, f"{g}其中:公务用车运行费": run}
-    else:
-        vals = {"合计": total, "因公出国(境)费": abroad, "公务用车购置及运行费/小计": car,
-                "公务用车购置及运行费/公务用车购置费": buy, "公务用车购置及运行费/公务用车运行费": run, "公务接待费": rec}
-    return [_item("三公经费表", None, "", vals, st)]
+    return {"abroad": abroad, "buy": buy, "run": run, "rec": rec}
+
+
+def _sangong(rng: random.Random, st: Style, units: int) -> list[LineItem]:
+    """One unnamed row (units=0), or a 合计 row over `units` unit rows."""
+    rows = [_sangong_values(rng, st) for _ in range(max(1, units))]
+    if units:
+        rows.insert(0, {k: _add(*(r[k] for r in rows)) for k in rows[0]})
+    items = []
+    for n, r in enumerate(rows):
+        car = _add(r["buy"], r["run"])
+        total = _add(r["abroad"], car, r["rec"])
+        if st.sangong_flat:
+            g = "三公经费预算数/"
+            vals = {f"{g}小计": total, f"{g}公务接待费": r["rec"], f"{g}因公出国(境)费": r["abroad"],
+                    f"{g}公务用车购置及运行费": car, f"{g}其中:公务用车购置": r["buy"], f"{g}其中:公务用车运行费": r["run"]}
+        else:
+            vals = {"合计": total, "因公出国(境)费": r["abroad"], "公务用车购置及运行费/小计": car,
+                    "公务用车购置及运行费/公务用车购置费": r["buy"], "公务用车购置及运行费/公务用车运行费": r["run"],
+                    "公务接待费": r["rec"]}
+        name = "" if not units else ("合计" if n == 0 else f"单位{n}")
+        items.append(_item("三公经费表", None, name, vals, st))
+    return items
 
 
 def _halves(table: str, left: list[tuple[str, dict[str, int | None]]], right: list[tuple[str, dict[str, int | None]]],
@@ -207,13 +220,15 @@ def _weights(rng: random.Random) -> list[Indicator]:
     ]
 
 
-def document(rng: random.Random, places: int | None = None) -> ContractFile:
+def document(rng: random.Random, places: int | None = None, sangong_units: int | None = None) -> ContractFile:
+    """A consistent department. `places`: printed decimals (0 for whole yuan); `sangong_units`:
+    unit rows under the 三公 合计 row (0: a single unnamed row, as many regions print it)."""
     st = style(rng, places)
     tree = _function_tree(rng, st)
     top = [r for r in tree if len(r[0]) == 3]
     personnel, public = _add(*(r[2] for r in top)), _add(*(r[3] for r in top))
     items = (_summaries(rng, tree, st) + _spend_tables(tree, st) + _basic_table(rng, personnel, public, st)
-             + _sangong(rng, st))
+             + _sangong(rng, st, rng.choice([0, 1, 2]) if sangong_units is None else sangong_units))
     return ContractFile(
         document=Document(file="synthetic.pdf", sha256="0" * 64, department="合成部门", year=2026, doc_type="部门预算"),
         line_items=items,
