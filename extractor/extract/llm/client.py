@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import diskcache
+import httpx
 import instructor
 from instructor.core.exceptions import InstructorRetryException
 import openai
@@ -135,13 +136,13 @@ def cache_key(endpoint: Endpoint, prompt: Prompt, response_model: type[BaseModel
 
 class LLMClient:
     def __init__(self, endpoint: Endpoint, settings: LLMSettings, ledger: Ledger, cache_dir: Path | None,
-                 max_tokens: int = 2048) -> None:
+                 max_tokens: int = 2048, http_client: httpx.Client | None = None) -> None:
         self.endpoint = endpoint
         self.settings = settings
         self.ledger = ledger
         self.max_tokens = max_tokens
         self.cache = diskcache.Cache(str(cache_dir / "answers")) if cache_dir else None
-        raw = openai.OpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key,
+        raw = openai.OpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key, http_client=http_client,
                             timeout=settings.timeout_s, max_retries=0)  # tenacity retries, not openai
         self._client = instructor.from_openai(raw, mode=MODES[endpoint.mode])
 
