@@ -76,7 +76,8 @@ def open_model(settings: Settings, strategy: Strategy, ledger: Ledger,
             server = EmbeddedServer(path, settings.cache_dir / "logs" / "llama-server.log")
             embedded_url = stack.enter_context(server)
         endpoint = resolve_endpoint(settings.llm, embedded_url, spec.name if spec else "")
-        client = LLMClient(endpoint, settings.llm, ledger, settings.cache_dir)
+        client = LLMClient(endpoint, settings.llm, ledger, settings.cache_dir if settings.llm.cache else None,
+                           max_tokens=settings.llm.max_tokens)
         stack.callback(client.close)
         yield Model(client, chosen)
 
