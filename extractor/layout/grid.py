@@ -18,6 +18,7 @@ _SNAP = 1.5  # points: rules closer than this are one line
 _JOIN = 2.5  # points: collinear segments with a smaller gap are one segment
 _TOUCH = 3.0  # points: a horizontal and a vertical this close touch
 _COVER = 0.5  # a boundary exists where rules cover at least this share of it
+_MIN_TABLE_W, _MIN_TABLE_H = 50.0, 24.0  # points
 
 
 @dataclass(slots=True)
@@ -202,6 +203,10 @@ def build_grid(page: int, xs: list[float], ys: list[float], hs: list[_Seg], vs: 
     return Grid(page, (xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, owner)
 
 
+def _edges(lo: float, hi: float, lines: list[float], near: float = 5.0) -> list[float]:
+    return [e for e in (lo, hi) if not any(abs(e - p) <= near for p in lines)]
+
+
 def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
     """Every ruled table on a page, top to bottom."""
     hs = _merge_segments([_Seg((r.y0 + r.y1) / 2, r.x0, r.x1) for r in rules if r.horizontal])
@@ -214,10 +219,12 @@ def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
         x_hi = max(max(s.hi for s in ch), max(s.pos for s in cv))
         y_lo = min(min(s.pos for s in ch), min(s.lo for s in cv))
         y_hi = max(max(s.pos for s in ch), max(s.hi for s in cv))
-        # The outer edges count as lines even where the table draws no border there.
-        xs = _cluster([s.pos for s in cv] + [x_lo, x_hi], _SNAP)
-        ys = _cluster([s.pos for s in ch] + [y_lo, y_hi], _SNAP)
-        if len(xs) < 2 or len(ys) < 3 or (x_hi - x_lo) < 20:
+        # The outer edges count as lines even where the table draws no border there
+        # (unless a border is drawn within a few points: a scan's line overshoots).
+        xs = _cluster([s.pos for s in cv] + _edges(x_lo, x_hi, [s.pos for s in cv]), _SNAP)
+        ys = _cluster([s.pos for s in ch] + _edges(y_lo, y_hi, [s.pos for s in ch]), _SNAP)
+        # Too small to be a table: the strokes of a big bold title on a scan form tiny "grids".
+        if len(xs) < 2 or len(ys) < 3 or (x_hi - x_lo) < _MIN_TABLE_W or (y_hi - y_lo) < _MIN_TABLE_H:
             continue
         grids.append(build_grid(page, xs, ys, ch, cv, [w for w in words if x_lo <= w.cx <= x_hi and y_lo <= w.cy <= y_hi]))
     grids.sort(key=lambda g: (g.box[1], g.box[0]))

@@ -151,13 +151,16 @@ def _row_texts(grid: Grid, row: int) -> list[str]:
 def _repeated_header_rows(first: Part, grid: Grid) -> int:
     """How many leading rows of `grid` repeat the first page's header rows."""
     n = 0
-    while (
-        n < first.header.header_rows
-        and n < grid.n_rows
-        and _row_texts(grid, n) == _row_texts(first.grid, n)
-    ):
+    while n < first.header.header_rows and n < grid.n_rows and _same_row(_row_texts(grid, n), _row_texts(first.grid, n)):
         n += 1
     return n
+
+
+def _same_row(a: list[str], b: list[str]) -> bool:
+    """Rows that print the same texts; OCR may misread a character or two."""
+    if len(a) != len(b):
+        return False
+    return sum(x == y for x, y in zip(a, b)) >= 0.75 * len(a)
 
 
 def stitch(tables: list[Table]) -> list[Table]:
