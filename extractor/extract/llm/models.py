@@ -17,6 +17,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractor.read.pdf import sha256_file
+
 
 class ModelError(Exception):
     """Weights missing, corrupt or not what the registry entry promises."""
@@ -113,20 +115,12 @@ def verify(path: Path, spec: ModelSpec, sha256: str | None = None) -> None:
     size = path.stat().st_size
     if size != spec.size:
         raise ModelError(f"{path}: size {size:,} bytes, expected {spec.size:,}")
-    digest = sha256 or _sha256(path)
+    digest = sha256 or sha256_file(path)
     if digest != spec.sha256:
         raise ModelError(f"{path}: sha256 {digest}, expected {spec.sha256}")
     arch = gguf_architecture(path)
     if arch != spec.architecture:
         raise ModelError(f"{path}: GGUF architecture {arch!r}, expected {spec.architecture!r}")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def ensure_verified(cache_dir: Path, spec: ModelSpec) -> Path:
