@@ -1,0 +1,85 @@
+"""The strategies on a small made-up table, with the model answered by a mock endpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from extractor.config import LLMSettings
+from extractor.extract.llm import prompts
+from extractor.extract.llm.client import Endpoint, LLMClient
+from extractor.extract.llm.usage import Ledger
+from extractor.extract.strategies import Model, extract
+from extractor.pipeline import analyse
+from pdfmaker import draw_table, new_pdf, save, write_text
+
+ROWS = [
+    ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+    ["", "合计", "1,557.33", "1,196.33", "361.00"],
+    ["2040601", "行政运行", "1,196.33", "1,196.33", ""],
+    ["2040602", "一般行政管理事务", "361.00", "", "361.00"],
+]
+
+
+def _pdf(tmp_path: Path) -> Path:
+    doc = new_pdf()
+    page = doc.new_page(width=842, height=595)
+    write_text(page, 300, 50, "部门支出总表", size=14)
+    write_text(page, 700, 80, "单位：万元")
+    draw_table(page, ROWS, [80, 200, 90, 90, 90], top=90)
+    return save(doc, tmp_path / "t.pdf")
+
+
+def _model(answer: dict) -> tuple[Model, dict]:
+    seen = {"n": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["n"] += 1
+        return httpx.Response(200, json={
+            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)}}],
+            "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80}})
+
+    client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"), LLMSettings(max_retries=0, max_reasks=0),
+                       Ledger(), cache_dir=None, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    return Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "header_map")}), seen
+
+
+# The model misreads one cell (1196.38) and shifts another into the wrong column.
+ANSWER = {"rows": [
+    {"row": "r1", "code": None, "name": "合计", "values": {"合计": "1557.33", "基本支出": "1196.33", "项目支出": "361.00"}},
+    {"row": "r2", "code": "2040601", "name": "行政运行", "values": {"合计": "1196.38", "基本支出": "1196.33", "项目支出": None}},
+    {"row": "r3", "code": "2040602", "name": "一般行政管理事务", "values": {"合计": "361.00", "基本支出": "361.00", "项目支出": None}},
+]}
+
+
+def test_llm_strategy_keeps_only_grounded_numbers(tmp_path: Path) -> None:
+    model, seen = _model(ANSWER)
+    out = extract(analyse(_pdf(tmp_path)), "llm", model)
+    items = {i.name: i for i in out.doc.line_items}
+    assert items["合计"].values == {"合计": "1557.33", "基本支出": "1196.33", "项目支出": "361.00"}
+    assert items["行政运行"].values["合计"] is None and "ungrounded:values.合计" in items["行政运行"].flags
+    assert items["一般行政管理事务"].values["基本支出"] is None  # printed under 项目支出, not 基本支出
+    assert seen["n"] == 2  # the ungrounded answer was sent back once
+    assert all(i.provenance.method == "llm" for i in out.doc.line_items)
+
+
+def test_both_strategy_flags_disagreements_and_keeps_the_grid(tmp_path: Path) -> None:
+    model, _ = _model(ANSWER)
+    out = extract(analyse(_pdf(tmp_path)), "both", model)
+    items = {i.name: i for i in out.doc.line_items}
+    assert items["行政运行"].values["合计"] == "1196.33"  # the grid's reading stands
+    assert items["行政运行"].provenance.method == "grid"
+    assert any("行政运行 / 合计" in d for d in out.disagreements)
+    assert "disagree:values.合计" in items["行政运行"].flags
+
+
+def test_grid_and_auto_need_no_call_for_a_recognised_table(tmp_path: Path) -> None:
+    model, seen = _model(ANSWER)
+    for strategy in ("grid", "auto"):
+        out = extract(analyse(_pdf(tmp_path)), strategy, model)
+        assert [i.code for i in out.doc.line_items] == [None, "2040601", "2040602"]
+    assert seen["n"] == 0
