@@ -18,6 +18,7 @@ from extractor.vocabulary import (
     CODE_HEADERS,
     COLUMN_NUMBER,
     DEPARTMENT_LINE,
+    TITLE_HINT,
     TOTAL_LABEL,
     UNIT_CODE_HEADERS,
     UNIT_LINE,
@@ -139,9 +140,23 @@ def _role(grid: Grid, col: int, key: str, header_rows: int) -> Role:
     return "amount"
 
 
+def _is_caption_row(grid: Grid, row: int) -> bool:
+    """A title or unit line drawn inside the grid (spreadsheet exports): not header text."""
+    texts = [c.text for c in grid.row_cells(row) if c.row == row and not c.empty]
+    return bool(texts) and all(
+        UNIT_LINE.search(t) or DEPARTMENT_LINE.search(t) or TITLE_HINT.search(normalize_name(t)) for t in texts
+    )
+
+
+def caption_texts(grid: Grid, header_rows: int) -> list[str]:
+    """Texts of the caption rows at the top of a grid, top to bottom."""
+    return [c.text for r in range(header_rows) if _is_caption_row(grid, r)
+            for c in grid.row_cells(r) if c.row == r and not c.empty]
+
+
 def read_header(grid: Grid) -> Header:
     rows = _header_rows(grid)
-    skip = {r for r in range(rows) if _is_number_row(grid, r)}
+    skip = {r for r in range(rows) if _is_number_row(grid, r) or _is_caption_row(grid, r)}
     columns = []
     for col in range(grid.n_cols):
         key = _key(grid, col, rows, skip)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from extractor.layout.grid import Grid, find_grids
-from extractor.layout.headers import Header, read_header
+from extractor.layout.headers import Header, caption_texts, read_header
 from extractor.normalize import is_amount, normalize_name
 from extractor.read.page import Page, Word
 from extractor.vocabulary import DEPARTMENT_LINE, EMPTY_TABLE, TITLE_HINT, UNIT_LINE, YEAR, table_kind
@@ -106,8 +106,12 @@ def page_tables(page: Page, start_index: int = 0) -> list[Table]:
     for i, grid in enumerate(grids):
         context = [ln for ln in lines if top - 1 <= ln.y1 and ln.y0 <= grid.box[1] + 1]
         top = grid.box[3]
-        title, kind = _title(context)
         header = read_header(grid)
+        captions = [Line(t, *grid.box) for t in caption_texts(grid, header.header_rows)]
+        title, kind = _title(context)
+        if not title and captions:  # a spreadsheet export draws its title inside the grid
+            title, kind = _title(captions)
+            context = context + captions
         inner = text_lines([w for c in grid.cells[: max(1, header.first_body_cell)] for w in c.words])
         unit = _first(UNIT_LINE, context) or _first(UNIT_LINE, inner)
         after = [ln for ln in lines if grid.box[3] - 1 <= ln.y0 and (i + 1 == len(grids) or ln.y1 <= grids[i + 1].box[1])]
