@@ -283,3 +283,6 @@ def models_install(
             continue
         out.print(f"[green]✓[/green] {name}: verified (size, sha256, GGUF {spec.architecture}) at {path}")
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+from extractor.evaluation.cli import eval_app
+app.add_typer(eval_app, name="eval")

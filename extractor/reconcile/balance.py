@@ -181,7 +181,10 @@ def _halves_agree(doc: ContractFile, run: TableRun, cols: list[Column]) -> list[
     ]
 
 
-def spend_rows(doc: ContractFile, run: TableRun, key_meaning: str | None) -> tuple[dict[str, tuple[int, str]], tuple[int, str] | None]:
+Cell = tuple[int, str]  # (record index, value key)
+
+
+def spend_rows(doc: ContractFile, run: TableRun, key_meaning: str | None) -> tuple[dict[str, Cell], Cell | None]:
     """For cross-table checks: expenditure rows by bare label → (record, key), and this year's total.
 
     `key_meaning` picks the fund column of a 财政拨款收支总表 ("general", "total"…); None

@@ -15,7 +15,14 @@ from extractor.reconcile.cells import value_key
 from extractor.reconcile.models import IdentityKind
 from extractor.reconcile.spec import Spec
 from extractor.reconcile.tables import TableRun, label, total_rows
-from extractor.reconcile.vocab import NON_ADDITIVE, TABLE_TOTAL_LABEL, is_subset_part, is_total_part, numbering
+from extractor.reconcile.vocab import (
+    NON_ADDITIVE,
+    TABLE_TOTAL_LABEL,
+    is_subset_part,
+    is_total_part,
+    meaning,
+    numbering,
+)
 
 BALANCE_KINDS = {"收支总表", "财政拨款收支总表"}  # side-by-side halves: see balance.py
 SKIP_KINDS = BALANCE_KINDS | {"其他"}
@@ -35,7 +42,8 @@ def _segments(doc: ContractFile, run: TableRun) -> list[list[int]]:
     return [s for s in segments if s]
 
 
-def _sum_spec(kind: IdentityKind, run: TableRun, desc: str, parent: int, children: list[int], key: str, rule: str) -> Spec:
+def _sum_spec(kind: IdentityKind, run: TableRun, desc: str, parent: int, children: list[int], key: str,
+              rule: str) -> Spec:
     return Spec(
         kind=kind,
         tables=(run.name,),
@@ -109,8 +117,11 @@ def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
             top_len = min(len(doc.line_items[i].code or "") for i in coded)
             top = [i for i in coded if len(doc.line_items[i].code or "") == top_len]
             specs += _unit_rows(doc, run, top)
+        elif run.kind == "三公经费表" and (by_rows := _sangong_rows(doc, run, total, others)):
+            specs += by_rows
+            continue
         elif (others and all("/" not in doc.line_items[i].name for i in others) and _plain_rows(doc, others)
-              and len(_shared_keys(doc, [total, *others])) >= 2):
+              and len(_shared_keys(doc, [total, *others])) >= 2 and not _chain(doc, total, others)):
             # Without codes nothing says the rows are one level (项目支出表: unit → sub-unit →
             # projects); with several columns the guard drops the rule if they are not.
             top = [i for i in others if any(v is not None for v in doc.line_items[i].values.values())]
@@ -126,6 +137,32 @@ def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
                           total, top, key, "table_total")
             )
     return specs
+
+
+def _chain(doc: ContractFile, total: int, others: list[int]) -> bool:
+    """合计, department, unit… all printing the same figures: nested levels, not parts."""
+    return len(others) > 1 and all(doc.line_items[i].values == doc.line_items[total].values for i in others)
+
+
+def _sangong_rows(doc: ContractFile, run: TableRun, total: int, others: list[int]) -> list[Spec]:
+    """三公 printed with its items as rows (因公出国 / 公务接待 / 公务用车…, ①购置 ②运行)."""
+    rows: dict[str, list[int]] = {}
+    for i in others:
+        m = meaning(numbering(doc.line_items[i].name)[1])
+        if m:
+            rows.setdefault(m, []).append(i)
+    one = {m: idx[0] for m, idx in rows.items() if len(idx) == 1}
+    if not {"abroad", "car", "reception"} <= set(one) or len(one) != len(rows):
+        return []
+    sums = [(total, [one["abroad"], one["car"], one["reception"]], "合计 = 出国 + 公务用车 + 接待")]
+    if {"car_buy", "car_run"} <= set(one):
+        sums.append((one["car"], [one["car_buy"], one["car_run"]], "公务用车 = 购置 + 运行"))
+    return [
+        _sum_spec(IdentityKind.table_total, run, f"{label(doc.line_items[lhs], key)}: {what}", lhs, parts, key,
+                  "sangong_rows")
+        for lhs, parts, what in sums
+        for key in _shared_keys(doc, [lhs, *parts])
+    ]
 
 
 def _unit_rows(doc: ContractFile, run: TableRun, top: list[int]) -> list[Spec]:

@@ -133,7 +133,8 @@ def _exhaustive_subsets(node: _Node, out: list[Template]) -> None:
                 break
             subs.append(c)
         if {c.meaning for c in subs} == need and len(subs) == len(need) and all(c.key for c in subs):
-            out.append(Template(whole.key, tuple(c.key for c in subs), f"{whole.name} = " + " + ".join(c.name for c in subs)))  # type: ignore[misc]
+            label = f"{whole.name} = " + " + ".join(c.name for c in subs)
+            out.append(Template(whole.key, tuple(c.key for c in subs), label))  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=512)

@@ -11,7 +11,7 @@ totals mean every class is general-budget money). A kind printed twice is skippe
 from __future__ import annotations
 
 from extractor.records import ContractFile
-from extractor.reconcile.balance import income_total, spend_rows
+from extractor.reconcile.balance import columns, income_total, spend_rows
 from extractor.reconcile.cells import Cell, CellKey, half_unit, value_key, wan
 from extractor.reconcile.columns import column_meanings
 from extractor.reconcile.models import IdentityKind
@@ -58,7 +58,8 @@ def cross_table(doc: ContractFile, runs: list[TableRun], cells: dict[CellKey, Ce
         for kind, fund in TABLE_FUND.items():
             table = unique_run(runs, kind)
             if table:
-                specs += _by_name(doc, table, fiscal, fund, f"{fund} fund")
+                specs += _by_name(doc, table, fiscal, fund, f"{fund} fund",
+                                  cells if _carried_in(doc, fiscal, cells) else None)
     if spend and general and _same_scope(doc, spend, general, cells):
         specs += _same_rows(doc, spend, general)
     basic = unique_run(runs, "一般公共预算基本支出表")
@@ -70,19 +71,40 @@ def cross_table(doc: ContractFile, runs: list[TableRun], cells: dict[CellKey, Ce
     return specs
 
 
-def _by_name(doc: ContractFile, coded: TableRun, summary: TableRun, fund: str | None, why: str) -> list[Spec]:
-    """类 rows of a coded table = the summary's expenditure rows with the same label."""
+def _carried_in(doc: ContractFile, run: TableRun, cells: dict[CellKey, Cell]) -> bool:
+    """Does the income half print a non-zero carry-over (上年结转)?"""
+    return any(
+        r.role == "carry" and cells[value_key(r.index, col.key)].wan != 0
+        for col in columns(doc, run) if col.side == "income" for r in col.rows
+    )
+
+
+def _by_name(doc: ContractFile, coded: TableRun, summary: TableRun, fund: str | None, why: str,
+             scope_by_total: dict[CellKey, Cell] | None = None) -> list[Spec]:
+    """类 rows of a coded table = the summary's expenditure rows with the same label.
+
+    With a carry-over in the 财政拨款收支总表, regions differ on whether the fund table
+    includes the spending it pays for (泽州: no; 重庆: yes): then the classes are compared
+    only when the printed totals agree, and the totals themselves are not an identity.
+    """
     classes, total_key = _classes(doc, coded), _meanings(doc, coded).get("total")
     if classes is None or total_key is None:
         return []
     names, year_total = spend_rows(doc, summary, fund)
     pair = (coded.name, summary.name)
+    total = _total_row(doc, coded)
+    if scope_by_total is not None:
+        if total is None or not year_total:
+            return []
+        x, y = scope_by_total[value_key(total, total_key)], scope_by_total[value_key(*year_total)]
+        if x.printed is None or y.printed is None or abs(x.wan - y.wan) > x.hu + y.hu:
+            return []
+        year_total = None
     specs = []
     for i in classes.values():
         found = names.get(doc.line_items[i].name)
         if found:
             specs.append(_eq(doc, value_key(i, total_key), value_key(*found), pair, why))
-    total = _total_row(doc, coded)
     if total is not None and year_total:
         specs.append(_eq(doc, value_key(total, total_key), value_key(*year_total), pair, why))
     return specs

@@ -25,10 +25,10 @@ from extractor.reconcile.models import (
     Reconciled,
     Totals,
 )
-from extractor.reconcile.spec import Check, Eval, Spec, Workspace
+from extractor.reconcile.spec import Check, Workspace
 from extractor.reconcile.tables import label, table_runs
 
-MAX_ROUNDS = 6
+MAX_ROUNDS = 20  # each round applies at least one fix; a bound, not a budget
 _PRIORITY = {Status.unchecked: 0, Status.ok: 1, Status.inconsistent: 2, Status.corrected: 3, Status.conflict: 4}
 
 
@@ -48,8 +48,7 @@ def reconcile(doc: ContractFile, *, as_printed: bool = False) -> Reconciled:
         ws = Workspace(cells, built.specs, built.evals)
         layout = Layout.of(work, runs, as_printed)
         fixes, comps = choose(ws, layout)
-        strong = [f for f in fixes if f.strong]
-        fixes = _disjoint(ws, strong) if strong else _settled(ws, _disjoint(ws, fixes))
+        fixes = _disjoint(ws, fixes)
         if not fixes or round_ == MAX_ROUNDS:
             break
         for fix in fixes:
@@ -67,17 +66,6 @@ def _disjoint(ws: Workspace, fixes: list[Fix]) -> list[Fix]:
             taken |= touched
             out.append(fix)
     return out
-
-
-def _settled(ws: Workspace, fixes: list[Fix]) -> list[Fix]:
-    """Weak fixes (a cell in one identity only) go last, and only where they leave their
-    tables with no violation: a lone identity can absorb someone else's error (two
-    misreadings nearby make the wrong cell look like the culprit)."""
-    touched = {i for f in fixes for k, _ in f.changes for i in ws.by_cell.get(k, ())}
-    left = {t for i, ev in enumerate(ws.evals) if not ev.holds and not ev.rounding_sized and i not in touched
-            for t in ws.specs[i].tables}
-    return [f for f in fixes
-            if not left & {t for k, _ in f.changes for i in ws.by_cell.get(k, ()) for t in ws.specs[i].tables}]
 
 
 def _apply(doc: ContractFile, fix: Fix) -> None:
@@ -100,7 +88,8 @@ def _ref(doc: ContractFile, key: CellKey) -> CellRef:
 def _identity(doc: ContractFile, ws: Workspace, i: int, ident: str) -> Identity:
     spec, ev = ws.specs[i], ws.evals[i]
     figures = [
-        Figure(ref=_ref(doc, k), side=side, printed=ws.cells[k].printed, unit=ws.cells[k].unit if k.coll == "L" else None,
+        Figure(ref=_ref(doc, k), side=side, printed=ws.cells[k].printed,
+               unit=ws.cells[k].unit if k.coll == "L" else None,
                wan=None if ws.cells[k].printed is None else ws.cells[k].wan)
         for side, keys in (("lhs", spec.lhs), ("rhs", spec.rhs))
         for k in keys
@@ -164,7 +153,7 @@ def _result(
     for i in ids:
         for k in ws.specs[i].keys():
             mark(k, Status.ok)
-    for cid, c in zip(check_ids, checks):
+    for c in checks:
         for k in c.keys:
             mark(k, Status.ok)
 
@@ -213,8 +202,7 @@ def _conflict(doc, ws: Workspace, comp: Component, ids: dict[int, str], layout: 
         status = Status.conflict
         n = len(comp.candidates)
         reason = comp.note or (f"{n} equally good fixes: not guessing" if n > 1
-                               else "no single typical misreading explains it" if n == 0
-                               else "its fix would leave other violations in the table unexplained")
+                               else "no single typical misreading explains it")
     for k in comp.cells:
         s = Status.inconsistent if (status is Status.inconsistent or k in confirmed) else Status.conflict
         mark(k, s)
@@ -222,13 +210,14 @@ def _conflict(doc, ws: Workspace, comp: Component, ids: dict[int, str], layout: 
     cands = [
         Candidate(ref=_ref(doc, f.target), old=ws.cells[f.target].printed, new=dict(f.changes)[f.target], kind=f.kind)
         for f in comp.candidates
-    ] if len(comp.candidates) > 1 else []
+    ]
     refs = [_ref(doc, k) for k in sorted(comp.cells)]
     return Conflict(status=status.value, identities=names, refs=refs, mismatch=mismatch, reason=reason,
                     candidates=cands)
 
 
-def _set_statuses(doc: ContractFile, cell_status: dict[CellKey, Status], flags: dict[tuple[str, int], list[str]]) -> None:
+def _set_statuses(doc: ContractFile, cell_status: dict[CellKey, Status],
+                  flags: dict[tuple[str, int], list[str]]) -> None:
     best: dict[tuple[str, int], Status] = {}
     for k, s in cell_status.items():
         rk = (k.coll, k.index)

@@ -12,7 +12,7 @@ changed, and gaps of rounding size are never treated as misreadings.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractor.records import ContractFile
@@ -29,7 +29,6 @@ class Fix:
     kind: Misreading
     target: CellKey
     source: CellKey | None = None  # column shift: the cell the value is moved from
-    strong: bool = True  # every changed cell takes part in two or more identities
 
 
 @dataclass(slots=True)
@@ -163,13 +162,17 @@ def components(ws: Workspace) -> list[Component]:
 
 
 def choose(ws: Workspace, layout: Layout) -> tuple[list[Fix], list[Component]]:
-    """The fixes to apply now (one per component, uniquely determined), and every component."""
+    """The fixes to apply now, and every component.
+
+    A fix is applied when it is the only valid one for its component and every cell it
+    changes is checked by at least two identities (or the printed source text says so).
+    """
     comps = components(ws)
     fixes: list[Fix] = []
     for comp in comps:
         if comp.rounding:
             continue
-        need = set(comp.specs)
+        need = {i for i in comp.specs if not ws.evals[i].rounding_sized}
         found: dict[tuple, tuple[Fix, Decimal]] = {}
         for key in sorted(comp.cells):
             if not _fixable(layout, key):
@@ -183,33 +186,62 @@ def choose(ws: Workspace, layout: Layout) -> tuple[list[Fix], list[Component]]:
                     found[sig] = (fix, gap)
         comp.candidates = [f for f, _ in found.values()]
         best = _unique(list(found.values()))
-        if best is not None and best.kind is Misreading.column_shift and _mirrored(ws, best):
+        if best is not None and best.kind is Misreading.column_shift and _mirrored(ws, best, need):
             comp.note = "the shift could as well be the other rows of its column shifted the other way"
             best = None
+        if best is not None and best.kind is not Misreading.source_text and not all(
+            len(ws.by_cell.get(k, ())) >= 2 for k, _ in best.changes
+        ):
+            # One equation balanced by one typical variant does not show which figure is
+            # misread: two misreadings elsewhere (the same value misread the same way in two
+            # linked cells) leave exactly this picture. Shown to a person, not applied.
+            comp.note = "only one identity checks this figure: the fix would balance it but not prove it"
+            best = None
         if best is not None:
-            strong = all(len(ws.by_cell.get(k, ())) >= 2 for k, _ in best.changes)
-            fixes.append(replace(best, strong=strong))
+            fixes.append(best)
     return fixes, comps
 
 
-def _mirrored(ws: Workspace, fix: Fix) -> bool:
-    """Moving row r's value from column B to A also explains the sums if, instead, every other
-    row of a small column identity had its value moved from B to A. With a 合计 row over two
-    units, one shift back in one unit and two shifts in the others look the same."""
+def _mirrored(ws: Workspace, fix: Fix, need: set[int]) -> bool:
+    """Moving row r's value from column B back to A explains the sums; would moving, instead,
+    the values of the other rows of its column sums from A to B (at most two moves, following
+    the sums they break: 支出总计 ← 一、本年支出 ← 1、…) explain them as well? With a 合计
+    row over two units, one shift in one unit and two shifts in the other rows look the
+    same: then the data cannot tell, and a person decides."""
     dest, src = fix.target, fix.source
     if src is None:
         return False
-    for i in ws.by_cell.get(dest, ()):
+
+    def column_rows(i: int) -> set[int] | None:
         spec = ws.specs[i]
-        if spec.kind not in (IdentityKind.code_hierarchy, IdentityKind.table_total):
+        if spec.kind is IdentityKind.row_sum or any(k.field != dest.field for k in spec.keys()):
+            return None  # only sums down one column (codes, 合计 rows, 收支总表 balances)
+        return {k.index for k in spec.keys()}
+
+    def move(q: int) -> dict[CellKey, str | None]:
+        a, b = CellKey("L", q, dest.field), CellKey("L", q, src.field)
+        if a in ws.cells and b in ws.cells and ws.cells[a].printed is not None and ws.cells[b].printed is None:
+            return {a: None, b: ws.cells[a].printed}
+        return {}
+
+    for i in ws.by_cell.get(dest, ()):
+        rows = column_rows(i)
+        if rows is None:
             continue
-        others = {k.index for k in spec.keys()} - {dest.index}
-        if not 0 < len(others) <= 2:
-            continue
-        a = [ws.cells.get(CellKey("L", q, dest.field)) for q in others]
-        b = [ws.cells.get(CellKey("L", q, src.field)) for q in others]
-        if all(x is not None and x.printed is not None and y is not None and y.printed is None for x, y in zip(a, b)):
-            return True
+        done, pending = {dest.index}, rows - {dest.index}
+        moves: dict[CellKey, str | None] = {}
+        while pending and len(moves) <= 4:
+            for q in pending:
+                moves.update(move(q))
+            done |= pending
+            if not moves or len(moves) > 4:
+                break
+            touched, failing = ws.failing(moves)
+            if not failing:
+                if need <= touched:
+                    return True
+                break
+            pending = {q for f in failing if (r := column_rows(f)) for q in r} - done
     return False
 
 

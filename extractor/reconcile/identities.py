@@ -64,5 +64,6 @@ def guard(specs: list[Spec], evals: list[Eval]) -> tuple[set[str], list[str]]:
         t[0] += 1
         t[1] += not ev.holds
     dropped = {f for f, (n, bad) in tally.items() if bad >= GUARD_MIN_VIOLATED and bad >= GUARD_SHARE * n}
-    skipped = [f"{f}: {tally[f][1]} of {tally[f][0]} fail — layout not understood, not asserted" for f in sorted(dropped)]
+    skipped = [f"{f}: {tally[f][1]} of {tally[f][0]} fail — layout not understood, not asserted"
+               for f in sorted(dropped)]
     return dropped, skipped

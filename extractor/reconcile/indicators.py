@@ -45,7 +45,8 @@ def indicator_checks(doc: ContractFile) -> list[Check]:
                 ok, need = _is_number(ind.value), "a number"
             else:  # 定性: a word, not a number
                 ok, need = ind.value is not None and not _is_number(ind.value), "a word"
-            checks.append(Check(IdentityKind.target, (TABLE,), f"{_who(ind)}: {ind.operator} {ind.value} {ind.unit or ''}".rstrip(),
+            target = f"{_who(ind)}: {ind.operator} {ind.value} {ind.unit or ''}".rstrip()
+            checks.append(Check(IdentityKind.target, (TABLE,), target,
                                 (CellKey("I", i, "operator"), CellKey("I", i, "value")), ok,
                                 "" if ok else f"operator {ind.operator} needs {need}, value is {ind.value!r}",
                                 "indicators|target"))

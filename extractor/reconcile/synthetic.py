@@ -81,7 +81,10 @@ def _item(table: str, code: str | None, name: str, values: dict[str, int | None]
                     unit=st.unit, page=1)  # type: ignore[arg-type]
 
 
-def _function_tree(rng: random.Random, st: Style) -> list[tuple[str, str, int | None, int | None, int | None, int | None]]:
+Row = tuple[str, str, int | None, int | None, int | None, int | None]
+
+
+def _function_tree(rng: random.Random, st: Style) -> list[Row]:
     """(code, name, basic_personnel, basic_public, project, basic) per row, parents summed."""
     rows = []
     for code, name in sorted(rng.sample(CLASSES, rng.randint(1, 4))):
@@ -137,9 +140,11 @@ def _basic_table(rng: random.Random, personnel: int | None, public: int | None, 
     if public:
         rows.append(("302", "商品和服务支出", public, False))
         subs = _split(rng, public, rng.randint(1, 4))
-        rows += [(f"302{n:02d}", f"经济302{n:02d}", a, False) for n, a in zip(sorted(rng.sample(range(1, 99), len(subs))), subs)]
+        codes = sorted(rng.sample(range(1, 99), len(subs)))
+        rows += [(f"302{n:02d}", f"经济302{n:02d}", a, False) for n, a in zip(codes, subs)]
     rows.sort(key=lambda r: (r[0][:3], len(r[0]) > 3, r[0]))
-    items = [_item("一般公共预算基本支出表", None, "合计", {t: _add(personnel, public), per: personnel, "公用经费": public}, st)]
+    total = {t: _add(personnel, public), per: personnel, "公用经费": public}
+    items = [_item("一般公共预算基本支出表", None, "合计", total, st)]
     for code, name, amount, is_p in rows:
         items.append(_item("一般公共预算基本支出表", code, name,
                            {t: amount, per: amount if is_p else None, "公用经费": None if is_p else amount}, st))
@@ -166,7 +171,8 @@ def _sangong(rng: random.Random, st: Style, units: int) -> list[LineItem]:
         if st.sangong_flat:
             g = "三公经费预算数/"
             vals = {f"{g}小计": total, f"{g}公务接待费": r["rec"], f"{g}因公出国(境)费": r["abroad"],
-                    f"{g}公务用车购置及运行费": car, f"{g}其中:公务用车购置": r["buy"], f"{g}其中:公务用车运行费": r["run"]}
+                    f"{g}公务用车购置及运行费": car, f"{g}其中:公务用车购置": r["buy"],
+                    f"{g}其中:公务用车运行费": r["run"]}
         else:
             vals = {"合计": total, "因公出国(境)费": r["abroad"], "公务用车购置及运行费/小计": car,
                     "公务用车购置及运行费/公务用车购置费": r["buy"], "公务用车购置及运行费/公务用车运行费": r["run"],
@@ -206,7 +212,8 @@ def _summaries(rng: random.Random, tree, st: Style) -> list[LineItem]:
             ("收入总计", {"收入/金额": grand})]
     right = [("一、本年支出", dict(zip(fk, (spend, spend, None))))]
     right += [(f"{n + 1}、{r[1]}", dict(zip(fk, (_add(r[5], r[4]),) * 2 + (None,)))) for n, r in enumerate(top)]
-    right += [("二、结转下年", dict(zip(fk, (carry_out, carry_out, None)))), ("支出总计", dict(zip(fk, (grand, grand, None))))]
+    right += [("二、结转下年", dict(zip(fk, (carry_out, carry_out, None)))),
+              ("支出总计", dict(zip(fk, (grand, grand, None))))]
     return items + _halves("财政拨款收支总表", left, right, st)
 
 

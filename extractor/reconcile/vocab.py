@@ -67,12 +67,15 @@ NUMBERING: tuple[tuple[int, re.Pattern[str]], ...] = (
     (2, re.compile(r"^[(（][一二三四五六七八九十百]+[)）][、.．]?")),
     (3, re.compile(r"^\d+[、.．](?!\d)")),
     (3, re.compile(r"^[(（]\d+[)）][、.．]?")),
+    (3, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]")),
 )
 
 # Row labels of the balance tables (after numbering is stripped).
 GRAND_LABEL = re.compile(r"^(总计|收入总计|支出总计|收入总计合计|支出总计合计)$")
 AMBIGUOUS_TOTAL_LABEL = re.compile(r"^(合计|收入合计|支出合计)$")  # grand unless a 总计 exists
-SUB_LABEL = re.compile(r"^(本年收入合计|本年支出合计|当年收入小计|当年支出小计|本年收入小计|本年支出小计|本年收入|本年支出)$")
+SUB_LABEL = re.compile(
+    r"^(本年收入合计|本年支出合计|当年收入小计|当年支出小计|本年收入小计|本年支出小计|本年收入|本年支出)$"
+)
 CARRY_LABEL = re.compile(
     r"^(上年结转|上年结余|年初结转|年初财政拨款结转|使用非财政拨款结余|用事业基金弥补|上年财政拨款结转|"
     r"结转下年|下年结转|年末结转|年末财政拨款结转|结余分配|提取)"
