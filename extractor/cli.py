@@ -18,7 +18,7 @@ from rich.table import Table
 from extractor import __version__, contract_schema, pipeline, report
 from extractor.config import ConfigError, Settings, config_source, load_settings, masked
 from extractor.read.pdf import OcrOptions, ReadError
-from extractor.records import load_contract
+from extractor.records import dumps_contract, load_contract
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -191,22 +191,58 @@ def extract(
     if strategy != "grid":
         err.print(f"[red]extract runs the grid strategy only[/red]; use `extractor run --strategy {strategy}`")
         raise typer.Exit(EXIT_USAGE)
+    from extractor.run import run_batch
+
     settings = _settings(config)
     files = report.expand_pdfs(pdfs)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    failed = 0
-    for path in files:
-        try:
-            doc = pipeline.read_grid(pipeline.analyse(path, ocr=_ocr(settings)))
-        except ReadError as exc:
-            failed += 1
-            err.print(f"[red]✗ {path.name}:[/red] {exc}")
-            continue
-        target = out_dir / f"{path.stem}.json"
-        target.write_text(doc.to_json(), encoding="utf-8")
-        out.print(f"[green]✓[/green] {path.name}: {len(doc.line_items)} line items, "
-                  f"{len(doc.indicators)} indicators → {target}")
-    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+    summary = run_batch(files, out_dir, settings, "grid", resume=False)
+    for r in summary.results:
+        if r.ok:
+            out.print(f"[green]✓[/green] {r.file}: {r.line_items} line items, {r.indicators} indicators, "
+                      f"{r.pending} chunks left for the model → {r.output}")
+        else:
+            err.print(f"[red]✗ {r.file}:[/red] {r.error}")
+    raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    doc_path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A contract JSON file.")],
+    out_path: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Write the reconciled document here.")
+    ] = None,
+    as_printed: Annotated[
+        bool, typer.Option("--as-printed", help="Values are exactly as printed (gold): correct nothing.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text | json (the summary)")] = "text",
+) -> None:
+    """Check every arithmetic identity of a contract document (from this tool or another),
+    correct what the arithmetic pins down, flag the rest; print the report.
+
+    Exit 1 when conflicts remain (published inconsistencies alone do not count).
+    """
+    from extractor.reconcile import reconcile, render
+    from extractor.reconcile.stage import summary
+
+    try:
+        doc = load_contract(doc_path)
+    except (ValidationError, ValueError) as exc:
+        err.print(f"[red]✗ {doc_path} is not a contract document[/red]\n{exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    rec = reconcile(doc, as_printed=as_printed)
+    data = rec.document.model_dump(mode="json")
+    data["reconciliation"] = summary(rec)
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(dumps_contract(data), encoding="utf-8")
+    if fmt == "json":
+        out.print_json(json.dumps(data["reconciliation"], ensure_ascii=False))
+    else:
+        for part in render(rec):
+            out.print(part)
+        if out_path is not None:
+            out.print(f"wrote {out_path}")
+    raise typer.Exit(EXIT_FAILED if rec.totals.conflicts else EXIT_OK)
 
 
 @app.command()

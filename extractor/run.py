@@ -26,6 +26,8 @@ from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import Model, Outcome, Strategy, extract
 from extractor.pipeline import Analysis, analyse_pdf
 from extractor.read.pdf import OcrOptions, ReadError, read_pdf, sha256_file
+from extractor.reconcile.stage import summary as reconcile_summary
+from extractor.records import dumps_contract
 
 TASKS = ("indicators", "line_items", "header_map")
 STATE_FILE = ".state.json"
@@ -130,8 +132,8 @@ def _output(outcome: Outcome, analysis: Analysis, strategy: str, model: Model | 
         "failures": outcome.failures,
         "disagreements": outcome.disagreements,
     }
-    from extractor.records import dumps_contract
-
+    if outcome.reconciled is not None:
+        data["reconciliation"] = reconcile_summary(outcome.reconciled, outcome.rereads)
     return dumps_contract(data)
 
 

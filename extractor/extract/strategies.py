@@ -25,6 +25,8 @@ from extractor.layout.tables import Table
 from extractor.normalize import normalize_name
 from extractor.pipeline import Analysis, Pending, document_record, grid_read
 from extractor.records import ContractFile, Indicator, LineItem
+from extractor.reconcile import Reconciled
+from extractor.reconcile.stage import reconcile_document, violated_chunks
 
 Strategy = Literal["grid", "llm", "auto", "both"]
 STRATEGIES: tuple[str, ...] = ("grid", "llm", "auto", "both")
@@ -47,6 +49,8 @@ class Outcome:
     pending: list[Pending] = field(default_factory=list)  # left unread, with why
     failures: list[str] = field(default_factory=list)  # chunks the model failed on
     disagreements: list[str] = field(default_factory=list)  # `both`: grid vs model
+    reconciled: Reconciled | None = None  # statuses, fixes and conflicts of `doc`
+    rereads: list[dict[str, object]] = field(default_factory=list)  # auto: tables the model read again
 
 
 def _scope(table_title: str) -> str:
@@ -108,6 +112,50 @@ def _compare(grid_items: list[LineItem], model_items: list[LineItem]) -> list[st
 
 
 def extract(analysis: Analysis, strategy: Strategy, model: Model | None) -> Outcome:
+    """Read every chunk with the strategy's readers, then reconcile the figures."""
+    out = _read(analysis, strategy, model)
+    ocr_pages = {p.number for p in analysis.pdf.pages if p.source == "ocr"}
+    rec = reconcile_document(out.doc, ocr_pages)
+    if strategy == "auto" and model is not None:
+        rec = _reread_failing(analysis, model, out, rec, ocr_pages)
+    out.doc, out.reconciled = rec.document, rec
+    return out
+
+
+def _reread_failing(analysis: Analysis, model: Model, out: Outcome, rec: Reconciled,
+                    ocr_pages: set[int]) -> Reconciled:
+    """auto: a grid-read budget table whose identities fail is read again by the model;
+    the reading with fewer failing identities wins (the grid's on a tie)."""
+    tables = {t.id: t for t in analysis.tables}
+    for chunk_id, failing in violated_chunks(rec).items():
+        table = tables.get(chunk_id)
+        ours = [i for i in out.doc.line_items if i.provenance and i.provenance.chunk_id == chunk_id]
+        if table is None or not ours or ours[0].provenance.method != "grid":  # type: ignore[union-attr]
+            continue
+        scratch = Outcome(out.doc)
+        theirs: list[LineItem] = []
+        _model_read(model, table_chunk(table), table, analysis.pdf.path.name, scratch, theirs, [])
+        entry: dict[str, object] = {"chunk": chunk_id, "pages": table.pages, "grid_failing": failing}
+        if scratch.failures or not theirs:
+            entry.update(kept="grid", why=scratch.failures[0] if scratch.failures else "model returned no rows")
+            out.rereads.append(entry)
+            continue
+        first = out.doc.line_items.index(ours[0])
+        rest = [i for i in out.doc.line_items if i not in ours]
+        candidate = out.doc.model_copy(update={"line_items": rest[:first] + theirs + rest[first:]})
+        other = reconcile_document(candidate, ocr_pages)
+        model_failing = violated_chunks(other).get(chunk_id, 0)
+        entry["model_failing"] = model_failing
+        if model_failing < failing:
+            out.doc, rec = candidate, other
+            entry["kept"] = "model"
+        else:
+            entry["kept"] = "grid"
+        out.rereads.append(entry)
+    return rec
+
+
+def _read(analysis: Analysis, strategy: Strategy, model: Model | None) -> Outcome:
     document = analysis.pdf.path.name
     base, pending = grid_read(analysis)
     if strategy == "grid" or model is None:

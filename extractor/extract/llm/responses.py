@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from extractor.records import TABLE_KINDS
-from extractor.vocabulary import INDICATOR_TAXONOMY
+from extractor.vocabulary import INDICATOR_TAXONOMY, OPERATOR_WORDS
 
 _DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 _CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
@@ -41,6 +41,26 @@ class IndicatorOut(BaseModel):
     unit: str | None = None
     weight: str | None = None
 
+    # Spellings with one meaning are normalised here rather than sent back: a re-ask costs
+    # a small model a minute, and ">=" or "产出" leave no doubt what was meant.
+    @field_validator("operator", mode="before")
+    @classmethod
+    def _operator(cls, v: object) -> object:
+        if isinstance(v, str):
+            s = v.strip().replace(" ", "")
+            return None if s in ("", "null", "无") else OPERATOR_WORDS.get(s, s)
+        return v
+
+    @field_validator("level1", "level2", mode="before")
+    @classmethod
+    def _level(cls, v: object) -> object:
+        if isinstance(v, str):
+            s = re.sub(r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十]+[)）]|\s", "", v)
+            if not s:
+                return None
+            return s if s.endswith("指标") else s + "指标"
+        return v
+
     @field_validator("weight")
     @classmethod
     def _weight(cls, v: str | None) -> str | None:
@@ -59,6 +79,14 @@ class IndicatorOut(BaseModel):
 
 class IndicatorsOut(BaseModel):
     indicators: list[IndicatorOut]
+
+    @field_validator("indicators", mode="before")
+    @classmethod
+    def _named(cls, v: object) -> object:
+        # An entry with no name carries nothing a record could be keyed by: drop it.
+        if isinstance(v, list):
+            return [x for x in v if not (isinstance(x, dict) and not str(x.get("name") or "").strip())]
+        return v
 
 
 class RowOut(BaseModel):
