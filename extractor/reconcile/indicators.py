@@ -25,6 +25,15 @@ def _is_number(text: str | None) -> bool:
     return True
 
 
+def _bare(level: str) -> str:
+    # Templates print "经济成本" and "经济成本指标" alike: the suffix is not part of the meaning.
+    return level[:-2] if level.endswith("指标") else level
+
+
+def _fits(level1: str, level2: str | None) -> bool:
+    return level2 is None or _bare(level2) in {_bare(x) for x in INDICATOR_TAXONOMY[level1]}
+
+
 def _who(ind: Indicator) -> str:
     return f"{ind.project or ind.scope} · {ind.name}"
 
@@ -34,7 +43,7 @@ def indicator_checks(doc: ContractFile) -> list[Check]:
     for i, ind in enumerate(doc.indicators):
         if ind.level1 is not None:
             known = ind.level1 in INDICATOR_TAXONOMY
-            fits = known and (ind.level2 is None or ind.level2 in INDICATOR_TAXONOMY[ind.level1])
+            fits = known and _fits(ind.level1, ind.level2)
             detail = "" if fits else (f"一级指标 {ind.level1!r} not in the taxonomy" if not known
                                       else f"二级指标 {ind.level2!r} not under {ind.level1}")
             checks.append(Check(IdentityKind.taxonomy, (TABLE,), f"{_who(ind)}: {ind.level1} → {ind.level2}",
