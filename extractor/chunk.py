@@ -14,13 +14,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from extractor.layout.grid import Cell, Grid
+from extractor.layout.headers import Column
 from extractor.layout.tables import Table, text_lines
+from extractor.normalize import normalize_name
 from extractor.read.page import Page
 
 Box = tuple[float, float, float, float]
 
 # Prose indicator sections: at least two of the 一级指标 headings, or a numbered 二级指标.
 _PROSE_MARKERS = re.compile(r"产出指标|效益指标|满意度指标|数量指标|质量指标|时效指标")
+
+
+_AMOUNT = re.compile(r"^[\d,.\s]+$")
 
 
 class ChunkCell(BaseModel):
@@ -92,6 +98,19 @@ def _is_prose_indicators(text: str) -> bool:
     return len(set(_PROSE_MARKERS.findall(text))) >= 2 and len(text) >= 20
 
 
+def _row_name(columns: tuple[Column, ...], grid: Grid, cell: Cell) -> str:
+    """The project a prose cell belongs to: its row's cell under a 名称 header, else the
+    shortest label left of it (the long ones are 绩效目标 prose, not names)."""
+    named = [c.index for c in columns if "名称" in c.key and c.index < cell.col]
+    if named:
+        text = grid.at(cell.row, named[-1]).text
+        if text.strip():
+            return normalize_name(text)
+    row = [c for c in grid.row_cells(cell.row) if c.col < cell.col and not c.empty
+           and not _is_prose_indicators(c.text) and not _AMOUNT.match(c.text.strip())]
+    return normalize_name(min((c.text for c in row), key=len, default=""))
+
+
 def prose_chunks(tables: list[Table], pages: list[Page]) -> list[Chunk]:
     """Indicator prose inside table cells (one chunk per cell) and on free page text."""
     chunks: list[Chunk] = []
@@ -101,17 +120,14 @@ def prose_chunks(tables: list[Table], pages: list[Page]) -> list[Chunk]:
             for cell in grid.cells:
                 if len(cell.text) < 40 or not _is_prose_indicators(cell.text):
                     continue
-                # The row's name: the longest text cell left of this one in the same row.
-                row = [c for c in grid.row_cells(cell.row) if c.col < cell.col and not c.empty]
-                context = max((c.text for c in row), key=len, default="")
                 chunks.append(
                     Chunk(
-                        id=f"{table.id}-r{cell.row}c{cell.col}",
+                        id=f"{table.id}-p{grid.page}-r{cell.row}c{cell.col}",
                         kind="text",
                         table_kind="绩效目标表",
                         title=table.title,
                         pages=[grid.page],
-                        context=_cell_text(context),
+                        context=_row_name(part.header.columns or table.header.columns, grid, cell),
                         text=cell.text,
                         cells=[ChunkCell(ref="text", page=grid.page, box=cell.box, text=cell.text)],
                     )

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor.chunk import Chunk, make_chunks
-from extractor.extract.grid import read_line_items, unreadable
+from extractor.extract.grid import project_amounts, read_line_items, unreadable
+from extractor.extract.prose import read_prose
+from extractor.normalize import normalize_name
 from extractor.extract.indicators import is_indicator_table, read_indicators
 from extractor.layout.tables import Table, find_tables
 from extractor.read.page import PdfDocument
@@ -78,6 +80,9 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
         if is_indicator_table(table):
             found = read_indicators(table)
             indicators.extend(found)
+            amounts = None if found else project_amounts(table)
+            if amounts is not None:  # a project list with prose targets: its amounts are line items
+                items.extend(read_line_items(amounts))
             prose_inside = any(c.kind == "text" and c.id.startswith(f"{table.id}-") for c in analysis.chunks)
             if not found and not prose_inside:
                 pending.append(Pending(table.id, table.pages, ["indicator block not recognised"]))
@@ -87,7 +92,14 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
             pending.append(Pending(table.id, table.pages, reasons))
             continue
         items.extend(read_line_items(table))
-    pending += [Pending(c.id, c.pages, ["indicator prose"]) for c in analysis.chunks if c.kind == "text"]
+    for chunk in analysis.chunks:
+        if chunk.kind != "text":
+            continue
+        found = read_prose(chunk, "部门整体" if "整体" in normalize_name(chunk.title) else "项目")
+        if found:
+            indicators.extend(found)
+        else:
+            pending.append(Pending(chunk.id, chunk.pages, ["indicator prose without numbered headings"]))
     doc = ContractFile(
         document=document_record(analysis.pdf, analysis.tables), line_items=items, indicators=indicators
     )

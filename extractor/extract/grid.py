@@ -7,10 +7,11 @@ half per row, left to right.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from extractor.layout.grid import Cell, Grid
-from extractor.layout.headers import Column
+from extractor.layout.headers import Column, Header
 from extractor.layout.tables import Part, Table
 from extractor.normalize import normalize_amount, normalize_name
 from extractor.records import TABLE_KINDS, CellSource, LineItem, Provenance
@@ -101,8 +102,14 @@ def _row_items(table: Table, part: Part, row: int, half: Half, fill: _CodeFill) 
             cells["code"] = _source(cell, page)
     for col in half.unitcodes:  # a 单位代码 column sometimes carries the full subject code
         cell = grid.at(row, col.index)
-        candidate = join_code([code, normalize_name(cell.text)]) if not cell.empty else code
-        if len(candidate) in _VALID_CODE_LENGTHS and candidate.isdigit():
+        text = normalize_name(cell.text)
+        if text and not text.isdigit():
+            stray.append((cell, text))  # "合计" printed under 单位编码
+            continue
+        candidate = join_code([code, text]) if text else code
+        # Alone, a 3-digit 单位编码 (420) is a unit's number, not a 类 code.
+        plausible = bool(half.codes) or len(candidate) == 7
+        if plausible and len(candidate) in _VALID_CODE_LENGTHS and candidate.isdigit():
             if candidate != code:
                 cells["code"] = _source(cell, page)
             code = candidate
@@ -151,6 +158,32 @@ def _row_items(table: Table, part: Part, row: int, half: Half, fill: _CodeFill) 
 def _union(boxes) -> tuple[float, float, float, float]:
     boxes = list(boxes)
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+_UNIT_IN_HEADER = re.compile(r"[(（](万元|元|千元)[)）]")
+
+
+def project_amounts(table: Table) -> Table | None:
+    """A 绩效目标表 printed as a project list (项目名称 | 金额(万元) | 绩效目标 | 绩效指标):
+    the same table seen as a 项目支出表, prose columns set aside; None if it is not one."""
+    columns = table.header.columns
+    amounts = [c for c in columns if c.role == "amount" and "金额" in c.key]
+    labels = [c for c in columns if c.role == "label"]
+    if not amounts or not labels or not any("名称" in c.key for c in labels):
+        return None
+    name_col = next(c for c in labels if "名称" in c.key)
+    unit = table.unit
+    if unit is None:
+        m = next((m for c in amounts if (m := _UNIT_IN_HEADER.search(c.key))), None)
+        unit = m.group(1) if m else None
+
+    def view(header: Header) -> Header:
+        cols = tuple(c if c.role != "label" or c.index == name_col.index else replace(c, role="other")
+                     for c in header.columns)
+        return replace(header, columns=cols)
+
+    parts = [Part(p.grid, view(p.header)) for p in table.parts]
+    return replace(table, kind="项目支出表", unit=unit, parts=parts)
 
 
 def unreadable(table: Table) -> list[str]:
