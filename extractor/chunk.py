@@ -62,18 +62,20 @@ def table_chunk(table: Table) -> Chunk:
         lines.append(f"单位：{table.unit}")
     header = table.header
     if header.columns:
-        lines.append("columns\t" + "\t".join(f"c{c.index}={c.key or '?'}" for c in header.columns))
+        lines.append("columns\t" + "\t".join(
+            f"c{c.index}={c.key or '?'}" + (" (not shown)" if c.role == "other" else "") for c in header.columns))
     cells: list[ChunkCell] = []
     n = 0
     for part in table.parts:
         grid = part.grid
+        hidden = {c.index for c in part.header.columns if c.role == "other"}  # row numbers, prose targets
         for row in range(part.header.header_rows, grid.n_rows):
             n += 1
             rid = f"r{n}"
             row_text = []
             for col in range(grid.n_cols):
                 cell = grid.at(row, col)
-                own = cell.row == row and cell.col == col
+                own = cell.row == row and cell.col == col and col not in hidden
                 text = _cell_text(cell.text) if own else ""
                 row_text.append(text)
                 if own and text:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from extractor.chunk import Chunk, table_chunk
-from extractor.extract.grid import read_line_items, unreadable
+from extractor.extract.grid import project_amounts, read_line_items, unreadable
 from extractor.extract.indicators import is_indicator_table, read_indicators
 from extractor.extract.llm import tasks
 from extractor.extract.llm.client import LLMClient, LLMError
@@ -83,6 +83,10 @@ def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, 
     except (LLMError, BudgetExceeded) as exc:
         out.failures.append(f"{chunk.id} (pages {', '.join(map(str, chunk.pages))}): {exc}")
         out.pending.append(Pending(chunk.id, chunk.pages, [str(exc)]))
+
+
+def _has_prose(analysis: Analysis, table: Table) -> bool:
+    return any(c.kind == "text" and c.id.startswith(f"{table.id}-p") for c in analysis.chunks)
 
 
 def _compare(grid_items: list[LineItem], model_items: list[LineItem]) -> list[str]:
@@ -174,6 +178,12 @@ def _read(analysis: Analysis, strategy: Strategy, model: Model | None) -> Outcom
         for chunk in analysis.chunks:
             table = tables.get(chunk.id)
             if table is not None and table.empty:
+                continue
+            if table is not None and is_indicator_table(table) and _has_prose(analysis, table):
+                # Its indicators are read from the prose chunks; what is left is the project list.
+                view = project_amounts(table)
+                if view is not None:
+                    _model_read(model, table_chunk(view), view, document, out, items, indicators)
                 continue
             _model_read(model, chunk, table, document, out, items, indicators)
     elif strategy == "both":
