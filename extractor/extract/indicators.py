@@ -58,14 +58,27 @@ def _columns(grid: Grid, row: int) -> dict[str, int]:
     return fields
 
 
-def _form_project(grid: Grid, before: int) -> str | None:
-    """A form's '项目名称 | …' field above the indicator block."""
-    for row in range(before):
-        cells = grid.row_cells(row)
-        for i, cell in enumerate(cells[:-1]):
-            if _PROJECT_LABEL.match(normalize_name(cell.text)) and not cells[i + 1].empty:
-                return normalize_name(cells[i + 1].text)
+def _row_project(grid: Grid, row: int) -> str | None:
+    """'项目名称 | (blank span) | 乡村振兴工作队经费': the first text right of the label."""
+    cells = grid.row_cells(row)
+    for i, cell in enumerate(cells[:-1]):
+        if cell.row == row and _PROJECT_LABEL.match(normalize_name(cell.text)):
+            value = next((c for c in cells[i + 1:] if not c.empty and c is not cell), None)
+            return normalize_name(value.text) if value is not None else None
     return None
+
+
+def _form_project(grid: Grid, before: int) -> str | None:
+    """A form's '项目名称 | …' field above the indicator block (the last one above it)."""
+    found = None
+    for row in range(before):
+        found = _row_project(grid, row) or found
+    return found
+
+
+def _is_header_row(grid: Grid, row: int) -> bool:
+    joined = "|".join(normalize_name(c.text) for c in grid.row_cells(row))
+    return "一级指标" in joined and ("二级指标" in joined or "三级指标" in joined)
 
 
 def _title_project(title: str) -> str | None:
@@ -106,6 +119,14 @@ def read_indicators(table: Table) -> list[Indicator]:
         if not columns or "name" not in columns:
             continue
         for row in range(start, grid.n_rows):
+            if scope == "项目" and (named := _row_project(grid, row)):
+                project, level1, level2 = named, None, None  # the next form starts here
+                continue
+            if _is_header_row(grid, row):
+                columns = _columns(grid, row)
+                continue
+            if "name" not in columns:
+                continue
             cells: dict[str, Cell] = {f: grid.at(row, c) for f, c in columns.items()}
             text = {f: normalize_name(c.text) for f, c in cells.items()}
             if scope == "项目" and "project" in cells and text["project"]:
