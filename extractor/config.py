@@ -34,7 +34,10 @@ class LLMSettings(BaseModel):
     mode: Literal["tools", "json_schema", "json"] | None = Field(
         default=None, description="structured-output mode; unset → chosen per endpoint"
     )
-    timeout_s: float = 120.0
+    timeout_s: float | None = Field(
+        default=None, gt=0,
+        description="seconds per request; unset → 120 for a configured endpoint, 600 for the embedded model on CPU",
+    )
     max_retries: int = Field(default=4, description="transport retries (timeouts, 429, 5xx)")
     max_reasks: int = Field(default=1, description="validation re-asks per chunk")
     temperature: float = 0.0

@@ -32,7 +32,11 @@ TABLE_TITLES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
 TITLE_HINT = re.compile(r"(表|情况)\s*([（(][^（()）]*[)）])?\s*$|总表|预算表|决算表|情况表|目标表|申报表")
 
 UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|元)")
-DEPARTMENT_LINE = re.compile(r"(?:部门|单位|预算单位|部门名称|单位名称|编制单位|填报单位)\s*[:：]\s*(\S+?)(?:\s|单位|金额|$)")
+# A blank field ("部门： 金额单位：万元") and a unit line ("单位：万元") name no department.
+DEPARTMENT_LINE = re.compile(
+    r"(?:部门|单位|预算单位|部门名称|单位名称|编制单位|填报单位)\s*[:：]\s*"
+    r"(?!金额|单位|万元|千元|元\b|元$)(\S+?)(?:\s|单位|金额|$)"
+)
 YEAR = re.compile(r"(20\d\d)\s*年")
 EMPTY_TABLE = re.compile(r"本表无数据|无数据|无相关收支|本表为空|空表|无此项")
 

@@ -50,6 +50,8 @@ def join_code(parts: list[str]) -> str:
     """Split code parts → one code: `204|06|01` → 2040601; `301|01|30101` → 30101."""
     code = ""
     for part in parts:
+        if code and len(part) == 1:  # 款/项 are two digits; some tables print 02 as "2"
+            part = "0" + part
         code = part if code and part.startswith(code) else code + part
     return code
 

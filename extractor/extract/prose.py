@@ -44,7 +44,8 @@ def _squeeze(text: str) -> str:
 
 
 def sections(text: str) -> list[tuple[str, str | None, str]] | None:
-    """(level1, level2, content) in printed order; None when no 一级 heading is found."""
+    """(level1, level2, content) of every non-empty section in printed order; None when no
+    一级 heading is found."""
     t = _squeeze(text)
     heads = sorted(
         [(m.start(), m.end(), "1", m.group(2) + "指标") for m in LEVEL1.finditer(t)]
@@ -61,7 +62,7 @@ def sections(text: str) -> list[tuple[str, str | None, str]] | None:
         else:
             level2 = name
         stop = heads[i + 1][0] if i + 1 < len(heads) else len(t)
-        if level1 is not None:
+        if level1 is not None and t[end:stop].strip(_TRIM):
             out.append((level1, level2, t[end:stop]))
     return out
 

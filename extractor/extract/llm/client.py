@@ -143,7 +143,8 @@ class LLMClient:
         self.max_tokens = max_tokens
         self.cache = diskcache.Cache(str(cache_dir / "answers")) if cache_dir else None
         raw = openai.OpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key, http_client=http_client,
-                            timeout=settings.timeout_s, max_retries=0)  # tenacity retries, not openai
+                            timeout=settings.timeout_s or (600.0 if endpoint.kind == "embedded" else 120.0),
+                            max_retries=0)  # tenacity retries, not openai
         self._client = instructor.from_openai(raw, mode=MODES[endpoint.mode])
 
     def close(self) -> None:

@@ -1,0 +1,71 @@
+"""The prose reader and the small grid-reader rules added beside it."""
+
+from __future__ import annotations
+
+from extractor.chunk import Chunk, ChunkCell
+from extractor.extract.grid import join_code
+from extractor.extract.prose import items, read_prose, sections, split_target
+from extractor.vocabulary import DEPARTMENT_LINE
+
+TEXT = ("一、产出指标 (一) 数量指标 1. 村(社区)人民调解员542人。\n(二) 质量指标 1. 调解成功率≥96人。 (三) 时效指标 1. :2024\n"
+        "年1月1日-2024年12月31日。 (四) 成本指标：调解员补贴成\n本≤54.2万元。 二、效益指标 (一) 经济效益指标： (二) 社会\n"
+        "效益指标：有效化解各类矛盾纠纷，维护了辖区社会稳定，\n群众依法表达诉求率提升调解率≥90%。 三、满意度指标：人民调解员满意度≥85%。")
+
+
+def _chunk(text: str) -> Chunk:
+    return Chunk(id="p1-t1-p1-r5c4", kind="text", pages=[1], context="人民调解员补贴经费", text=text,
+                 cells=[ChunkCell(ref="text", page=1, box=(1, 2, 3, 4), text=text)])
+
+
+def test_headings_give_levels_and_wrapped_headings_join() -> None:
+    found = sections(TEXT)
+    assert [(a, b) for a, b, _ in found] == [
+        ("产出指标", "数量指标"), ("产出指标", "质量指标"), ("产出指标", "时效指标"), ("产出指标", "成本指标"),
+        ("效益指标", "社会效益指标"), ("满意度指标", None)]  # 经济效益指标 printed empty
+
+
+def test_items_split_at_markers_not_at_decimals() -> None:
+    assert items(" 1. 每天手机签到；2、每月参加社会公益劳动；3、接受教育。") == ["每天手机签到", "每月参加社会公益劳动", "接受教育"]
+    assert items("需要经费1.7 万元。") == ["需要经费1.7万元"]
+    assert items("目标一:1、年度开展培训;2、印发宣传资料,1、1次。2、 ≥200人3、≥500本") == [
+        "年度开展培训", "印发宣传资料", "1次", "≥200人", "≥500本"]
+    assert items("1.2024年1月1日-2024年12月31日") == ["2024年1月1日-2024年12月31日"]
+    assert items("1确保法学会工作正常开展") == ["确保法学会工作正常开展"]
+
+
+def test_targets_split_only_at_a_trailing_number() -> None:
+    assert split_target("调解员补贴成本≤54.2万元") == ("调解员补贴成本", "≤", "54.2", "万元")
+    assert split_target("群众满意度达到85%") == ("群众满意度达到", None, "85", "%")
+    assert split_target("平台监管8760小时(365天)") == ("平台监管8760小时(365天)", None, None, None)
+    assert split_target("2024年1月1日-2024年12月31日") == ("2024年1月1日-2024年12月31日", None, None, None)
+    assert split_target("≥8小时") == ("", "≥", "8", "小时")
+
+
+def test_read_prose_keeps_the_printed_source_of_every_value() -> None:
+    got = read_prose(_chunk(TEXT))
+    assert [(i.name, i.operator, i.value, i.unit) for i in got] == [
+        ("村(社区)人民调解员", None, "542", "人"), ("调解成功率", "≥", "96", "人"),
+        ("2024年1月1日-2024年12月31日", None, None, None), ("调解员补贴成本", "≤", "54.2", "万元"),
+        ("有效化解各类矛盾纠纷,维护了辖区社会稳定,群众依法表达诉求率提升调解率", "≥", "90", "%"),
+        ("人民调解员满意度", "≥", "85", "%")]
+    assert {i.project for i in got} == {"人民调解员补贴经费"}
+    for ind in got:
+        if ind.value:
+            assert ind.value in ind.provenance.cells["value"].text
+        assert ind.provenance.box == (1, 2, 3, 4) and ind.provenance.chunk_id == "p1-t1-p1-r5c4"
+
+
+def test_prose_without_headings_is_left_for_the_model() -> None:
+    assert read_prose(_chunk("保障各项业务工作正常开展，所需工作费用；群众满意度达到85%")) == []
+
+
+def test_single_digit_kuan_is_zero_padded_and_codes_join() -> None:
+    assert join_code(["301", "2"]) == "30102"
+    assert join_code(["204", "06", "01"]) == "2040601"
+    assert join_code(["301", "01", "30101"]) == "30101"
+
+
+def test_blank_department_field_and_unit_lines_name_no_department() -> None:
+    assert DEPARTMENT_LINE.search("部门： 金额单位：万元") is None
+    assert DEPARTMENT_LINE.search("单位: 万元") is None
+    assert DEPARTMENT_LINE.search("编制单位：江油市司法局 金额单位：万元").group(1) == "江油市司法局"
