@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import diskcache
 import httpx
 import instructor
-from instructor.core.exceptions import InstructorRetryException
+from instructor.core.exceptions import InstructorError, InstructorRetryException
 import openai
 from pydantic import BaseModel
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -199,6 +199,8 @@ class LLMClient:
             raise LLMError(f"no valid answer after {exc.n_attempts} attempts: {str(exc)[:300]}") from exc
         except openai.OpenAIError as exc:
             raise LLMError(f"endpoint error: {exc}") from exc
+        except InstructorError as exc:  # e.g. the answer ran into max_tokens: this chunk fails, not the run
+            raise LLMError(f"{type(exc).__name__}: {str(exc)[:300]}") from exc
         finally:
             self._client.off("completion:response", on_response)
             self._client.off("parse:error", on_parse_error)
