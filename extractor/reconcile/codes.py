@@ -125,6 +125,11 @@ def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
             # Without codes nothing says the rows are one level (项目支出表: unit → sub-unit →
             # projects); with several columns the guard drops the rule if they are not.
             top = [i for i in others if any(v is not None for v in doc.line_items[i].values.values())]
+            # A department row restating the total heads its units (合计 | 西安市统计局 | 3 units):
+            # it is a level, not a part, when the other rows print figures of their own.
+            restating = [i for i in top if doc.line_items[i].values == doc.line_items[total].values]
+            if restating and len(top) - len(restating) >= 2:
+                top = [i for i in top if i not in restating]
         else:
             specs += _label_groups(doc, run, total, others)
             continue
