@@ -28,6 +28,15 @@ class Analysis:
     def unrecognised(self) -> list[Table]:
         return [t for t in self.tables if t.kind is None and not is_indicator_table(t)]
 
+    def has_prose(self, table: Table) -> bool:
+        """Prose chunks were cut from this table's cells (ids `<table id>-p<page>-r…c…`)."""
+        return any(c.kind == "text" and c.id.startswith(f"{table.id}-p") for c in self.chunks)
+
+
+def title_scope(title: str) -> str:
+    """部门整体 for a department-wide table or prose block, else 项目 (by its title)."""
+    return "部门整体" if "整体" in normalize_name(title) else "项目"
+
 
 def _most_common(values: list) -> object | None:
     values = [v for v in values if v]
@@ -83,8 +92,7 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
             amounts = None if found else project_amounts(table)
             if amounts is not None:  # a project list with prose targets: its amounts are line items
                 items.extend(read_line_items(amounts))
-            prose_inside = any(c.kind == "text" and c.id.startswith(f"{table.id}-") for c in analysis.chunks)
-            if not found and not prose_inside:
+            if not found and not analysis.has_prose(table):
                 pending.append(Pending(table.id, table.pages, ["indicator block not recognised"]))
             continue
         reasons = unreadable(table)
@@ -95,7 +103,7 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
     for chunk in analysis.chunks:
         if chunk.kind != "text":
             continue
-        found = read_prose(chunk, "部门整体" if "整体" in normalize_name(chunk.title) else "项目")
+        found = read_prose(chunk, title_scope(chunk.title))
         if found:
             indicators.extend(found)
         else:

@@ -38,12 +38,7 @@ def _field(header: str) -> str | None:
 
 
 def _header_row(grid: Grid) -> int | None:
-    for row in range(grid.n_rows):
-        texts = {normalize_name(c.text) for c in grid.row_cells(row)}
-        joined = "|".join(texts)
-        if "一级指标" in joined and ("二级指标" in joined or "三级指标" in joined):
-            return row
-    return None
+    return next((row for row in range(grid.n_rows) if _is_header_row(grid, row)), None)
 
 
 def _columns(grid: Grid, row: int) -> dict[str, int]:

@@ -22,8 +22,7 @@ from extractor.extract.llm.client import LLMClient, LLMError
 from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.usage import BudgetExceeded
 from extractor.layout.tables import Table
-from extractor.normalize import normalize_name
-from extractor.pipeline import Analysis, Pending, document_record, grid_read
+from extractor.pipeline import Analysis, Pending, document_record, grid_read, title_scope
 from extractor.records import ContractFile, Indicator, LineItem
 from extractor.reconcile import Reconciled
 from extractor.reconcile.stage import reconcile_document, violated_chunks
@@ -53,11 +52,6 @@ class Outcome:
     rereads: list[dict[str, object]] = field(default_factory=list)  # auto: tables the model read again
 
 
-def _scope(table_title: str) -> str:
-    t = normalize_name(table_title)
-    return "部门整体" if "整体" in t else "项目"
-
-
 def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, out: Outcome,
                 items: list[LineItem], indicators: list[Indicator]) -> None:
     """Read one chunk with the model; a failure fails the chunk, not the document."""
@@ -65,13 +59,13 @@ def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, 
         if chunk.kind == "text" or (table is not None and is_indicator_table(table)):
             title = table.title if table is not None else chunk.title
             got = tasks.indicators(model.client, model.prompts["indicators"], chunk, document,
-                                   _scope(title), chunk.context or None)
+                                   title_scope(title), chunk.context or None)
             indicators.extend(got.indicators)
         elif table is not None and (table.kind is None or unreadable(table)):
             mapped = tasks.header_map(model.client, model.prompts["header_map"], chunk, table, document)
             if is_indicator_table(mapped) or mapped.kind == "绩效目标表":
                 got = tasks.indicators(model.client, model.prompts["indicators"], chunk, document,
-                                       _scope(mapped.title), None)
+                                       title_scope(mapped.title), None)
                 indicators.extend(got.indicators)
             elif unreadable(mapped):
                 out.pending.append(Pending(chunk.id, chunk.pages, ["model's header map still unreadable: "
@@ -83,10 +77,6 @@ def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, 
     except (LLMError, BudgetExceeded) as exc:
         out.failures.append(f"{chunk.id} (pages {', '.join(map(str, chunk.pages))}): {exc}")
         out.pending.append(Pending(chunk.id, chunk.pages, [str(exc)]))
-
-
-def _has_prose(analysis: Analysis, table: Table) -> bool:
-    return any(c.kind == "text" and c.id.startswith(f"{table.id}-p") for c in analysis.chunks)
 
 
 def _compare(grid_items: list[LineItem], model_items: list[LineItem]) -> list[str]:
@@ -145,7 +135,7 @@ def _reread_failing(analysis: Analysis, model: Model, out: Outcome, rec: Reconci
             out.rereads.append(entry)
             continue
         first = out.doc.line_items.index(ours[0])
-        rest = [i for i in out.doc.line_items if i not in ours]
+        rest = [i for i in out.doc.line_items if not (i.provenance and i.provenance.chunk_id == chunk_id)]
         candidate = out.doc.model_copy(update={"line_items": rest[:first] + theirs + rest[first:]})
         other = reconcile_document(candidate, ocr_pages)
         model_failing = violated_chunks(other).get(chunk_id, 0)
@@ -179,7 +169,7 @@ def _read(analysis: Analysis, strategy: Strategy, model: Model | None) -> Outcom
             table = tables.get(chunk.id)
             if table is not None and table.empty:
                 continue
-            if table is not None and is_indicator_table(table) and _has_prose(analysis, table):
+            if table is not None and is_indicator_table(table) and analysis.has_prose(table):
                 # Its indicators are read from the prose chunks; what is left is the project list.
                 view = project_amounts(table)
                 if view is not None:
