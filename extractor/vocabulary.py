@@ -58,6 +58,47 @@ INDICATOR_TAXONOMY: dict[str, tuple[str, ...]] = {
     "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
 }
 
+_LEVEL1_BARE = {"产出", "效益", "满意度"}
+_LEVEL2_PARENT = {k[:-2] if k.endswith("指标") else k: parent
+                  for parent, kids in INDICATOR_TAXONOMY.items() if parent != "成本指标" for k in kids}
+_LEVEL2_SUFFIX = ("效益", "满意度", "影响", "成本")
+
+
+def _bare_level(text: str) -> str:
+    t = re.sub(r"\s+", "", text)
+    return t[:-2] if t.endswith("指标") else t
+
+
+def indicator_level(text: str) -> int | None:
+    """1 or 2 when a cell's text names a 一级/二级指标 of the taxonomy, else None.
+
+    成本指标 is 2 here (产出指标's child in the older template); the newer template's
+    一级 成本指标 is known by its column or by a 经济/社会/生态环境成本指标 beside it.
+    Variants such as 社会生态效益指标 count as 二级 by their suffix (with 指标 printed).
+    """
+    bare = _bare_level(text)
+    if bare in _LEVEL1_BARE:
+        return 1
+    if bare in _LEVEL2_PARENT or bare in {"经济成本", "社会成本", "生态环境成本"}:
+        return 2
+    t = re.sub(r"\s+", "", text)
+    if t.endswith("指标") and len(bare) <= 6 and bare.endswith(_LEVEL2_SUFFIX) and not bare.startswith(("不", "无")):
+        return 2
+    return None
+
+
+def level1_of(level2: str) -> str | None:
+    """The 一级指标 a 二级指标 belongs to in the taxonomy (None when it is not a known one)."""
+    bare = _bare_level(level2)
+    if bare in {"经济成本", "社会成本", "生态环境成本"}:
+        return "成本指标"
+    if bare in _LEVEL2_PARENT:
+        return _LEVEL2_PARENT[bare]
+    if indicator_level(level2) == 2:  # a variant known by its suffix
+        return "满意度指标" if bare.endswith("满意度") else "效益指标" if bare.endswith(("效益", "影响")) else None
+    return None
+
+
 OPERATOR_WORDS: dict[str, str] = {
     "≥": "≥", ">=": "≥", "大于等于": "≥", "不低于": "≥", "不少于": "≥",
     "≤": "≤", "<=": "≤", "小于等于": "≤", "不高于": "≤", "不超过": "≤", "不多于": "≤",

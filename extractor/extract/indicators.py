@@ -1,19 +1,27 @@
 """The grid reader for 绩效目标表: indicator tables and form blocks → indicators.
 
-The indicator block starts at the row naming 一级指标 / 二级指标 / 三级指标; columns
-are mapped by their header words (vocabulary below); 一级/二级 and the project are
-filled down from merged or blank cells. Targets run together (`≥96%`) are split.
+The indicator block starts at the row naming 一级指标 / 二级指标 / 三级指标 (columns
+mapped by their header words, vocabulary below), or, in a 申报表 form printed without
+that header, at the row labelled 绩效指标 (cells then read left to right). A cell that
+names a taxonomy level (产出指标, 数量指标, …) is a level wherever the form put it;
+一级/二级 and the project are filled down from merged or blank cells; a 一级指标 that
+is not printed is taken from the taxonomy and flagged. Targets run together (`≥96%`)
+are split. The form's own fields (项目名称, 资金, 立项依据, …) and its signature row
+are not indicators.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from decimal import Decimal
 
 from extractor.extract.targets import direction_of, operator_of, parse_target
 from extractor.layout.grid import Cell, Grid
 from extractor.layout.tables import Table
 from extractor.normalize import normalize_amount, normalize_name
 from extractor.records import CellSource, Indicator, Provenance
+from extractor.vocabulary import indicator_level, level1_of
 
 # Header word → field, tried in order; the first field whose words a header contains wins.
 FIELD_HEADERS: list[tuple[str, tuple[str, ...]]] = [
@@ -28,6 +36,17 @@ FIELD_HEADERS: list[tuple[str, tuple[str, ...]]] = [
     ("project", ("项目名称",)),
 ]
 _PROJECT_LABEL = re.compile(r"^(项目名称|项目|项目支出名称|项目全称)$")
+# Labels of the form's indicator block and of header cells: never a level or a name.
+_LABELS = {"绩效指标", "年度绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "指标名称", "绩效指标名称"}
+_LABEL_COLUMN = {"绩效指标", "年度绩效指标"}  # a form's label column (garbled forms print names there)
+# The form's signature row ends its indicator block.
+_FOOTER = re.compile(r"^(负责人|经办人|联系电话|填报日期|填报人|审核人|单位负责人)[:：]")
+# '203001-江油市司法局' in a project column is the budget unit, not a project.
+_UNIT_NAME = re.compile(r"^\d{3,}[-－—]")
+# Columns read as one indicator's description; "label" is a form's 绩效指标 column, where
+# garbled forms print names too.
+_DESCRIPTORS = ("label", "level1", "level2", "name", "value")
+_SECOND = ("level2", "name", "value")
 
 
 def _field(header: str) -> str | None:
@@ -47,9 +66,12 @@ def _columns(grid: Grid, row: int) -> dict[str, int]:
         cell = grid.at(row, col)
         if cell.col != col:
             continue
-        name = _field(normalize_name(cell.text))
+        text = normalize_name(cell.text)
+        name = _field(text) or ("label" if text in _LABEL_COLUMN else None)
         if name and name not in fields:
             fields[name] = col
+        elif name in _SECOND and "value" in fields and col > fields["value"] and f"{name}#2" not in fields:
+            fields[f"{name}#2"] = col  # a form's second group of indicators, right of the first
     return fields
 
 
@@ -96,75 +118,319 @@ def is_indicator_table(table: Table) -> bool:
     )
 
 
+@dataclass(slots=True)
+class _Row:
+    """What one grid row says: levels it sets, and the indicator it prints (if any)."""
+
+    level1: Cell | None = None
+    level2: Cell | None = None
+    name: Cell | None = None
+    value: Cell | None = None
+    footer: bool = False
+    columns: dict[str, int] | None = None  # the header's columns, as this row prints them
+
+
+def _own_cells(grid: Grid, row: int) -> list[Cell]:
+    """Non-empty cells that start in this row (merged cells from above were read there)."""
+    return [c for c in grid.row_cells(row) if c.row == row and not c.empty]
+
+
+def _starts_block(grid: Grid, row: int) -> bool:
+    """'绩效指标 | 产出指标 | 数量指标 | …': the label beside a taxonomy level."""
+    texts = [normalize_name(c.text) for c in _own_cells(grid, row)]
+    return "绩效指标" in texts and any(indicator_level(t) is not None for t in texts)
+
+
+def _has_cost_child(cells: list[Cell]) -> bool:
+    return any(level1_of(normalize_name(c.text)) == "成本指标" for c in cells)
+
+
+def _level(text: str, cells: list[Cell]) -> int | None:
+    level = indicator_level(text)
+    if level is not None and text.startswith("成本") and _has_cost_child(cells):
+        return 1  # the newer template's 一级 成本指标 (经济/社会/生态环境成本指标 beside it)
+    return level
+
+
+def _shifted(cells: list[Cell], columns: dict[str, int] | None) -> dict[str, int] | None:
+    """A row printed left of its header (its 一级 under the label column): columns moved with it."""
+    if not columns or "level1" not in columns:
+        return columns
+    for cell in cells:
+        level = _level(normalize_name(cell.text), cells)
+        if level is None:
+            continue
+        shift = columns["level1"] - cell.col if level == 1 else 0
+        return {f: col - shift for f, col in columns.items() if col >= shift} if shift > 0 else columns
+    return columns
+
+
+def _classify(grid: Grid, row: int, columns: dict[str, int] | None) -> _Row:
+    cells = _own_cells(grid, row)
+    out = _Row()
+    if any(_FOOTER.match(normalize_name(c.text)) for c in cells):
+        out.footer = True
+        return out
+    columns = out.columns = _shifted(cells, columns)
+    field_of = {col: f for f, col in (columns or {}).items()}
+    if columns:
+        cells = [c for c in cells if field_of.get(c.col) in _DESCRIPTORS]
+    rest: list[Cell] = []
+    has_value = any(field_of.get(c.col) == "value" for c in cells)
+    for cell in cells:
+        text = normalize_name(cell.text)
+        if text in _LABELS:
+            continue
+        level = _level(text, cells)
+        column = field_of.get(cell.col)
+        if level is not None and column == "name" and has_value:
+            level = None  # a 三级 named like its 二级 (服务对象满意度指标 | ≥95%) is still a name
+        if level is not None and column == "level2":
+            level = 2  # printed as a 二级 (even a 一级 word): kept as printed
+        if level is not None and not (rest and columns is None):
+            if level == 1 and out.level1 is None and out.level2 is None:
+                out.level1 = cell
+            elif level == 2 and out.level2 is None:
+                out.level2 = cell
+            continue
+        if level is not None:
+            continue  # past the name of a form read left to right: its right half repeats levels
+        rest.append(cell)
+    if not rest:
+        return out
+    if not columns:
+        out.name = rest[0]
+        out.value = rest[1] if len(rest) > 1 else None
+        return out
+    by_field = {field_of[c.col]: c for c in rest}
+    name, value = by_field.get("name"), by_field.get("value")
+    stray = [c for c in rest if field_of[c.col] in ("label", "level1", "level2")]
+    if name is not None and value is None and stray and stray[0].rowspan == 1:
+        name, value = stray[0], name  # shifted left: the name under a level, the target under 三级
+        stray = []
+    elif name is None and stray:
+        name, stray = stray[0], stray[1:]  # printed in a level column, 三级 left blank
+    named = normalize_name(name.text) if name is not None else None
+    stray = [c for c in stray if normalize_name(c.text) != named]  # the name printed twice
+    for cell in stray:  # a level outside the taxonomy, in its column
+        if field_of[cell.col] == "level1" and out.level1 is None:
+            out.level1 = cell
+        elif field_of[cell.col] == "level2" and out.level2 is None:
+            out.level2 = cell
+    out.name, out.value = name, value
+    return out
+
+
 def read_indicators(table: Table) -> list[Indicator]:
     scope = _scope(table)
     out: list[Indicator] = []
     columns: dict[str, int] | None = None
+    in_block = False  # the block starts at its header, or at a form's 绩效指标 row
     project: str | None = None if scope == "部门整体" else _title_project(table.title)
     level1 = level2 = None
+    level2_right: str | None = None
+    rows: list[_Place] = []
     for part in table.parts:
         grid = part.grid
         header = _header_row(grid)
-        start = 0
+        start = read_here = 0
+        level2_until: int | None = None  # the last row of this page's merged 二级 cell
         if header is not None:
-            columns = _columns(grid, header)
+            columns, in_block = _columns(grid, header), True
             start = header + 1
             if scope == "项目":
                 project = _form_project(grid, header) or project
-        if not columns or "name" not in columns:
-            continue
         for row in range(start, grid.n_rows):
             if scope == "项目" and (named := _row_project(grid, row)):
-                project, level1, level2 = named, None, None  # the next form starts here
+                project, level1, level2, level2_right = named, None, None, None  # the next form starts here
+                columns, in_block = None, False
                 continue
             if _is_header_row(grid, row):
-                columns = _columns(grid, row)
+                columns, in_block = _columns(grid, row), True
                 continue
-            if "name" not in columns:
+            if not in_block:
+                if _starts_block(grid, row):
+                    in_block = True  # a form without a 一级/二级/三级指标 header
+                else:
+                    continue
+            if columns is not None and "name" not in columns:
                 continue
-            cells: dict[str, Cell] = {f: grid.at(row, c) for f, c in columns.items()}
-            text = {f: normalize_name(c.text) for f, c in cells.items()}
-            if scope == "项目" and "project" in cells and text["project"]:
-                project = text["project"]
-            if text.get("level1"):
-                level1, level2 = text["level1"], None
-            if text.get("level2"):
-                level2 = text["level2"]
-            if not text["name"] or cells["name"].row != row:
+            seen = _classify(grid, row, columns)
+            if seen.footer:
+                in_block = False
                 continue
-            target = parse_target(cells["value"].text if "value" in cells else None)
-            operator = operator_of(text.get("operator")) or target.operator
-            unit = text.get("unit") or target.unit
-            value = target.value
-            if text.get("operator") == "定性" and "value" in cells:
-                value = normalize_name(cells["value"].text) or None
-            weight = None
-            flags: list[str] = []
-            if text.get("weight"):
-                try:
-                    weight = normalize_amount(text["weight"])
-                except ValueError:
-                    flags.append("weight_not_a_number")
-            page = grid.page
-            sources = {f: CellSource(page=page, box=c.box, text=c.text) for f, c in cells.items() if not c.empty}
-            out.append(
-                Indicator(
-                    scope=scope,  # type: ignore[arg-type]
-                    project=project if scope == "项目" else None,
-                    level1=level1,
-                    level2=level2,
-                    name=text["name"],
-                    operator=operator,  # type: ignore[arg-type]
-                    value=value,
-                    unit=unit,
-                    weight=weight,
-                    direction=direction_of(text.get("direction")),  # type: ignore[arg-type]
-                    page=page,
-                    provenance=Provenance(
-                        chunk_id=table.id, method="grid", page=page,
-                        box=(grid.xs[0], grid.ys[row], grid.xs[-1], grid.ys[row + 1]), cells=sources,
-                    ),
-                    flags=flags or None,
-                )
-            )
+            printed = cue = loose = False
+            if columns and "project" in columns and scope == "项目":
+                cell = grid.at(row, columns["project"])
+                text = normalize_name(cell.text)
+                if text and not _UNIT_NAME.match(text):
+                    project, printed = text, cell.row == row
+                # a blank name cell of its own (no merged span says whose row it is)
+                loose = not printed and cell.rowspan == 1 and (not text or bool(_UNIT_NAME.match(text)))
+                # (text atop a page, before its first indicator, continues the page before)
+                cue = loose and read_here > 0 and _attribute_starts(grid, row, columns)
+            if seen.level1 is not None:
+                level1, level2 = normalize_name(seen.level1.text), None
+            if seen.level2 is not None:
+                level2 = normalize_name(seen.level2.text)
+                level2_until = seen.level2.row + seen.level2.rowspan - 1 if seen.level2.rowspan > 1 else None
+                if seen.level1 is None and columns and seen.level2.col == columns.get("level1"):
+                    level1 = None  # a 二级 printed where the 一级 goes: its 一级 is not printed
+            elif level2_until is not None and row > level2_until and _blank_own(grid, row, seen.columns, "level2"):
+                level2 = level2_until = None  # a merged 二级 ended; this row prints none
+            if seen.name is not None:
+                out.append(_indicator(table, grid, row, scope, project, level1, level2, seen, seen.columns))
+                rows.append(_Place(printed, cue, loose))
+                read_here += 1
+            if columns and "name#2" in columns:
+                right = _second(grid, row, columns)
+                if right.level2 is not None:
+                    level2_right = normalize_name(right.level2.text)
+                if right.name is not None and right.value is not None:
+                    # its 一级 is the taxonomy's for its 二级 (the row's own 一级 when unknown)
+                    parent = None if level1_of(level2_right or "") else level1
+                    out.append(_indicator(table, grid, row, scope, project, parent, level2_right, right, None))
+                    rows.append(_Place(False, False, False))
+    return settle_boundaries(out, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    printed: bool  # the row prints its project's name
+    cue: bool  # the row starts a project's own text (金额, 年度目标) under a blank name
+    loose: bool  # the row's name cell is blank and its own: it may belong to either neighbour
+
+
+def _attribute_starts(grid: Grid, row: int, columns: dict[str, int]) -> bool:
+    """Does a project column other than its name (金额, 年度目标…) start its text on this row?"""
+    first_level = min((columns[f] for f in ("level1", "level2", "name") if f in columns), default=grid.n_cols)
+    mapped = set(columns.values())
+    return any(
+        (cell := grid.at(row, col)).row == row and cell.col == col and not cell.empty
+        for col in range(columns["project"] + 1, first_level) if col not in mapped
+    )
+
+
+def _weight_sum(inds: list[Indicator]) -> Decimal | None:
+    if not inds or any(i.weight is None for i in inds):
+        return None
+    return sum((Decimal(i.weight) for i in inds if i.weight is not None), Decimal(0))
+
+
+def settle_boundaries(inds: list[Indicator], places: list[_Place]) -> list[Indicator]:
+    """Rows printed between two projects' names with their project cell blank (merged cells
+    drawn as separate rows, the name centred in its span) belong to either project.
+
+    Each project's weights sum to 100 where weights are printed: the one split that makes
+    both sums 100 (when they were not) wins; else the row where the next project's own text
+    starts (its 年度目标), if no sum held. Moved rows are flagged `project_from_neighbours`.
+    (Making just one side hold was tried: with documents whose weights are often off, some
+    split does so by chance; it moved 8 right rows in sample 000.)
+    """
+    starts = [i for i, p in enumerate(places) if p.printed]
+    moves: list[tuple[list[int], str | None]] = []
+    for left, right in zip(starts, starts[1:]):
+        if inds[right].project == inds[left].project:
+            continue
+        a = [i for i in range(left, right) if inds[i].project == inds[left].project]
+        end = next((i for i in range(right + 1, len(inds)) if places[i].printed), len(inds))
+        b = [i for i in range(right, end) if inds[i].project == inds[right].project]
+        movable = []  # the loose rows just above the next name, nearest first
+        for i in reversed(a[1:]):
+            if not places[i].loose:
+                break
+            movable.append(i)
+        sa, sb = _weight_sum([inds[i] for i in a]), _weight_sum([inds[i] for i in b])
+        held = (sa == 100, sb == 100)
+        best: int | None = None
+        if sa is not None and sb is not None and not all(held):
+            sums = {k: (_weight_sum([inds[i] for i in a[: len(a) - k]]),
+                        _weight_sum([inds[i] for i in movable[:k]] + [inds[i] for i in b]))
+                    for k in range(1, len(movable) + 1)}
+            both = [k for k, (x, y) in sums.items() if x == 100 and y == 100]
+            best = both[0] if len(both) == 1 else None
+        if best is None and not any(held):
+            cued = [n + 1 for n, i in enumerate(movable) if places[i].cue]
+            best = cued[-1] if cued else None
+        moves.append((movable[: best or 0], inds[right].project))
+    out = list(inds)
+    for moved, project in moves:
+        for i in moved:
+            out[i] = out[i].model_copy(update={
+                "project": project, "flags": (out[i].flags or []) + ["project_from_neighbours"],
+            })
     return out
+
+
+def _blank_own(grid: Grid, row: int, columns: dict[str, int] | None, field: str) -> bool:
+    if not columns or field not in columns:
+        return False
+    cell = grid.at(row, columns[field])
+    return cell.row == row and cell.empty
+
+
+def _second(grid: Grid, row: int, columns: dict[str, int]) -> _Row:
+    """The second indicator a two-group form prints on this row (二级 | 三级 | 指标值)."""
+    out = _Row()
+    for f in _SECOND:
+        col = columns.get(f"{f}#2")
+        cell = grid.at(row, col) if col is not None else None
+        if cell is None or cell.row != row or cell.empty or normalize_name(cell.text) in _LABELS:
+            continue
+        setattr(out, f, cell)
+    if out.name is not None and indicator_level(normalize_name(out.name.text)) is not None:
+        out.name = None
+    return out
+
+
+def _indicator(table: Table, grid: Grid, row: int, scope: str, project: str | None,
+               level1: str | None, level2: str | None, seen: _Row,
+               columns: dict[str, int] | None) -> Indicator:
+    assert seen.name is not None
+    cells: dict[str, Cell] = {"name": seen.name}
+    if seen.value is not None:
+        cells["value"] = seen.value
+    for f in ("operator", "unit", "weight", "direction"):
+        if columns and f in columns:
+            cells[f] = grid.at(row, columns[f])
+    if seen.level1 is not None:
+        cells["level1"] = seen.level1
+    if seen.level2 is not None:
+        cells["level2"] = seen.level2
+    text = {f: normalize_name(c.text) for f, c in cells.items()}
+    flags: list[str] = []
+    if level1 is None and level2 is not None and (parent := level1_of(level2)):
+        level1 = parent
+        flags.append("level1_from_taxonomy")
+    target = parse_target(cells["value"].text if "value" in cells else None)
+    operator = operator_of(text.get("operator")) or target.operator
+    unit = text.get("unit") or target.unit
+    value = target.value
+    if text.get("operator") == "定性" and "value" in cells:
+        value = normalize_name(cells["value"].text) or None
+    weight = None
+    if text.get("weight"):
+        try:
+            weight = normalize_amount(text["weight"])
+        except ValueError:
+            flags.append("weight_not_a_number")
+    page = grid.page
+    sources = {f: CellSource(page=page, box=c.box, text=c.text) for f, c in cells.items() if not c.empty}
+    return Indicator(
+        scope=scope,  # type: ignore[arg-type]
+        project=project if scope == "项目" else None,
+        level1=level1,
+        level2=level2,
+        name=text["name"],
+        operator=operator,  # type: ignore[arg-type]
+        value=value,
+        unit=unit,
+        weight=weight,
+        direction=direction_of(text.get("direction")),  # type: ignore[arg-type]
+        page=page,
+        provenance=Provenance(
+            chunk_id=table.id, method="grid", page=page,
+            box=(grid.xs[0], grid.ys[row], grid.xs[-1], grid.ys[row + 1]), cells=sources,
+        ),
+        flags=flags or None,
+    )

@@ -19,6 +19,7 @@ _JOIN = 2.5  # points: collinear segments with a smaller gap are one segment
 _TOUCH = 3.0  # points: a horizontal and a vertical this close touch
 _COVER = 0.5  # a boundary exists where rules cover at least this share of it
 _MIN_TABLE_W, _MIN_TABLE_H = 50.0, 24.0  # points
+_MIN_ROW_W = 200.0  # a one-row grid narrower than this is a boxed title or stamp, not a table
 
 
 @dataclass(slots=True)
@@ -224,7 +225,10 @@ def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
         xs = _cluster([s.pos for s in cv] + _edges(x_lo, x_hi, [s.pos for s in cv]), _SNAP)
         ys = _cluster([s.pos for s in ch] + _edges(y_lo, y_hi, [s.pos for s in ch]), _SNAP)
         # Too small to be a table: the strokes of a big bold title on a scan form tiny "grids".
-        if len(xs) < 2 or len(ys) < 3 or (x_hi - x_lo) < _MIN_TABLE_W or (y_hi - y_lo) < _MIN_TABLE_H:
+        if len(xs) < 2 or len(ys) < 2 or (x_hi - x_lo) < _MIN_TABLE_W or (y_hi - y_lo) < _MIN_TABLE_H:
+            continue
+        # One row is a table only with several columns (a table's last row alone on a page).
+        if len(ys) == 2 and (len(xs) < 4 or (x_hi - x_lo) < _MIN_ROW_W):
             continue
         grids.append(build_grid(page, xs, ys, ch, cv, [w for w in words if x_lo <= w.cx <= x_hi and y_lo <= w.cy <= y_hi]))
     grids.sort(key=lambda g: (g.box[1], g.box[0]))
