@@ -29,9 +29,11 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -102,7 +104,7 @@ class _RapidOcr:
             return []
         items: list[PixelItem] = []
         for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
-            if not text.strip():
+            if not text.strip() or _tilted(quad):
                 continue
             xs = [float(p[0]) for p in quad]
             ys = [float(p[1]) for p in quad]
@@ -111,6 +113,13 @@ class _RapidOcr:
 
 
 # -------------------------------------------------------------------------- Tesseract
+
+
+def _tilted(quad: Sequence[Sequence[float]], limit_deg: float = 10.0) -> bool:
+    """Text set at an angle is a watermark or a stamp ("仅供内部审核" at -29°), not a cell's:
+    its axis-aligned box would spread it over many cells."""
+    (x0, y0), (x1, y1) = quad[0][:2], quad[1][:2]
+    return abs(math.degrees(math.atan2(y1 - y0, x1 - x0))) > limit_deg
 
 
 class _Tesseract:

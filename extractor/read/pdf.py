@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import pymupdf
@@ -90,6 +91,38 @@ def _words(page: pymupdf.Page) -> list[Word]:
     return words
 
 
+def _char_edges(page: pymupdf.Page) -> Callable[[Word], list[float] | None]:
+    """Per word, its characters' left edges and the last one's right edge, from the text
+    layer (read once per page, and only if a word needs splitting)."""
+    chars: list[tuple[float, float, float]] | None = None
+
+    def edges(w: Word) -> list[float] | None:
+        nonlocal chars
+        if chars is None:
+            chars = [
+                (ch["c"], ch["bbox"][0], ch["bbox"][2], (ch["bbox"][1] + ch["bbox"][3]) / 2)
+                for block in page.get_text("rawdict", flags=pymupdf.TEXT_MEDIABOX_CLIP)["blocks"]
+                for line in block.get("lines", ())
+                for span in line["spans"]
+                for ch in span["chars"]
+                if ch["c"].strip()
+            ]
+        inside = sorted(
+            (c for c in chars if w.x0 - 1 <= (c[1] + c[2]) / 2 <= w.x1 + 1 and w.y0 <= c[3] <= w.y1),
+            key=lambda c: c[1],
+        )
+        # the word's own characters, in order (a neighbour's glyph may overlap its box)
+        mine: list[tuple[str, float, float, float]] = []
+        for c in inside:
+            if len(mine) < len(w.text) and c[0] == w.text[len(mine)]:
+                mine.append(c)
+        if len(mine) != len(w.text):
+            return None
+        return [c[1] for c in mine] + [mine[-1][2]]
+
+    return edges
+
+
 def _derotate(page: pymupdf.Page, words: list[Word], rules: list[Rule]) -> tuple[list[Word], list[Rule]]:
     """Boxes of a /Rotate'd page as the reader sees the page (text and drawings come
     in unrotated coordinates)."""
@@ -119,7 +152,7 @@ def read_page(page: pymupdf.Page) -> Page:
     words, rules = _words(page), _rules(page)
     if page.rotation:
         words, rules = _derotate(page, words, rules)
-    words = split_at_rules(words, rules)
+    words = split_at_rules(words, rules, edges=None if page.rotation else _char_edges(page))
     image_only = not words and _image_only(page)
     return Page(
         number=page.number + 1,
@@ -177,11 +210,22 @@ def ocr_scanned_page(page: pymupdf.Page, read: Page, options: OcrOptions) -> Pag
         for text, (x0, y0, x1, y1), conf in get_engine(options.engine)(image)
         if text.strip()
     ]
-    read.words = split_at_rules(words, rules)
+    read.words = split_at_rules(_without_stamps(words), rules)
     read.rules = rules
     read.source = "ocr" if read.words else "empty"
     read.skew = skew
     return read
+
+
+def _without_stamps(words: list[Word], factor: float = 1.6, short: int = 3) -> list[Word]:
+    """Drop a watermark's loose characters: a scan's "仅供内部审核" is read at an angle
+    (dropped by the OCR adapter) or one big character at a time ("内", "申"), which would
+    land in table cells. Those are short words far taller than the page's text."""
+    if len(words) < 5:
+        return words
+    heights = sorted(w.y1 - w.y0 for w in words)
+    median = heights[len(heights) // 2]
+    return [w for w in words if len(w.text) > short or (w.y1 - w.y0) <= factor * median]
 
 
 def read_pdf(path: Path, ocr: OcrOptions | None = None, on_page=None) -> PdfDocument:  # type: ignore[no-untyped-def]

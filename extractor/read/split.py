@@ -1,10 +1,13 @@
 """Words that run across a vertical ruling line are two cells' texts: split them.
 
 PyMuPDF joins adjacent cells' text into one word when nothing separates them
-("一般公共预算政府性基金预算"), and OCR lines can bridge a rule ("1,935.36一、基本支出").
+("一般公共预算政府性基金预算"), text too long for its cell runs on under the next one,
+and OCR lines can bridge a rule ("1,935.36一、基本支出").
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from extractor.read.page import Rule, Word
 
@@ -14,11 +17,17 @@ def _char_weight(ch: str) -> float:
     return 1.0 if ord(ch) > 0x2E7F else 0.55
 
 
-def split_at_rules(words: list[Word], rules: list[Rule], margin: float = 2.0) -> list[Word]:
-    """OCR text lines that run across a vertical rule become one word per cell.
+def split_at_rules(
+    words: list[Word], rules: list[Rule], margin: float = 2.0,
+    edges: Callable[[Word], list[float] | None] | None = None,
+) -> list[Word]:
+    """Words that run across a vertical rule become one word per cell.
 
-    The detector sometimes bridges a ruling line ("1,935.36一、基本支出"); the split
-    point is estimated from character advances (CJK full width, ASCII half).
+    `edges(word)`, where the text layer gives them, are the characters' left edges and the
+    last one's right edge: a character that starts left of the rule stays left (text too
+    long for its cell runs on under the next one: "一般性支出情况", 宁德 p1). Otherwise
+    (OCR lines that bridge a rule, "1,935.36一、基本支出") the split point is estimated
+    from character advances (CJK full width, ASCII half), at the nearest character edge.
     """
     verticals = [r for r in rules if not r.horizontal]
     out: list[Word] = []
@@ -30,15 +39,23 @@ def split_at_rules(words: list[Word], rules: list[Rule], margin: float = 2.0) ->
         if not cuts or len(w.text) < 2:
             out.append(w)
             continue
-        weights = [_char_weight(c) for c in w.text]
-        scale = (w.x1 - w.x0) / sum(weights)
-        xs = [w.x0]
-        for wt in weights:
-            xs.append(xs[-1] + wt * scale)  # xs[i] = left edge of char i
+        printed = edges(w) if edges is not None and not w.ocr else None
+        if printed is not None and len(printed) == len(w.text) + 1:
+            xs = printed
+        else:
+            printed = None
+            weights = [_char_weight(c) for c in w.text]
+            scale = (w.x1 - w.x0) / sum(weights)
+            xs = [w.x0]
+            for wt in weights:
+                xs.append(xs[-1] + wt * scale)  # xs[i] = left edge of char i
         pieces: list[tuple[int, int]] = []
         start = 0
         for cut in cuts:
-            end = min(range(start, len(w.text) + 1), key=lambda i: abs(xs[i] - cut))
+            if printed is not None:
+                end = next((i for i in range(start + 1, len(w.text) + 1) if xs[i] >= cut - 0.5), len(w.text))
+            else:
+                end = min(range(start, len(w.text) + 1), key=lambda i: abs(xs[i] - cut))
             if end > start:
                 pieces.append((start, end))
                 start = end
