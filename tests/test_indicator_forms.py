@@ -46,7 +46,11 @@ def test_form_without_header_fields_are_not_indicators(tmp_path: Path) -> None:
         ["负责人:", "经办人:", "联系电话:", "填报日期:", "20240124"],
     ]
     draw_table(page, rows, [80, 90, 100, 160, 90], top=90)
-    got = [_row(i) for i in _read(doc, tmp_path)]
+    inds = _read(doc, tmp_path)
+    got = [_row(i) for i in inds]
+    # a filled-down level keeps the cell it was printed in (the reconciler checks it there)
+    filled = inds[1].provenance.cells["level1"]
+    assert filled.text == "产出指标" and filled.box == inds[0].provenance.cells["level1"].box
     assert got == [
         ("法律援助业务经费", "产出指标", "数量指标", "法律援助案件完成数(件)", "≥", "200", "件"),
         ("法律援助业务经费", "产出指标", "质量指标", "案件受理准确率(%)", None, "100", "%"),

@@ -229,6 +229,7 @@ def read_indicators(table: Table) -> list[Indicator]:
     project: str | None = None if scope == "部门整体" else _title_project(table.title)
     level1 = level2 = None
     level2_right: str | None = None
+    carried: dict[str, CellSource] = {}  # where the filled-down 一级/二级 were printed
     rows: list[_Place] = []
     for part in table.parts:
         grid = part.grid
@@ -243,6 +244,7 @@ def read_indicators(table: Table) -> list[Indicator]:
         for row in range(start, grid.n_rows):
             if scope == "项目" and (named := _row_project(grid, row)):
                 project, level1, level2, level2_right = named, None, None, None  # the next form starts here
+                carried = {}
                 columns, in_block = None, False
                 continue
             if _is_header_row(grid, row):
@@ -271,15 +273,19 @@ def read_indicators(table: Table) -> list[Indicator]:
                 cue = loose and read_here > 0 and _attribute_starts(grid, row, columns)
             if seen.level1 is not None:
                 level1, level2 = normalize_name(seen.level1.text), None
+                carried = {"level1": _source(grid, seen.level1)}
             if seen.level2 is not None:
                 level2 = normalize_name(seen.level2.text)
+                carried["level2"] = _source(grid, seen.level2)
                 level2_until = seen.level2.row + seen.level2.rowspan - 1 if seen.level2.rowspan > 1 else None
                 if seen.level1 is None and columns and seen.level2.col == columns.get("level1"):
                     level1 = None  # a 二级 printed where the 一级 goes: its 一级 is not printed
+                    carried.pop("level1", None)
             elif level2_until is not None and row > level2_until and _blank_own(grid, row, seen.columns, "level2"):
                 level2 = level2_until = None  # a merged 二级 ended; this row prints none
+                carried.pop("level2", None)
             if seen.name is not None:
-                out.append(_indicator(table, grid, row, scope, project, level1, level2, seen, seen.columns))
+                out.append(_indicator(table, grid, row, scope, project, level1, level2, seen, seen.columns, carried))
                 rows.append(_Place(printed, cue, loose))
                 read_here += 1
             if columns and "name#2" in columns:
@@ -362,6 +368,10 @@ def settle_boundaries(inds: list[Indicator], places: list[_Place]) -> list[Indic
     return out
 
 
+def _source(grid: Grid, cell: Cell) -> CellSource:
+    return CellSource(page=grid.page, box=cell.box, text=cell.text)
+
+
 def _blank_own(grid: Grid, row: int, columns: dict[str, int] | None, field: str) -> bool:
     if not columns or field not in columns:
         return False
@@ -385,7 +395,7 @@ def _second(grid: Grid, row: int, columns: dict[str, int]) -> _Row:
 
 def _indicator(table: Table, grid: Grid, row: int, scope: str, project: str | None,
                level1: str | None, level2: str | None, seen: _Row,
-               columns: dict[str, int] | None) -> Indicator:
+               columns: dict[str, int] | None, carried: dict[str, CellSource] | None = None) -> Indicator:
     assert seen.name is not None
     cells: dict[str, Cell] = {"name": seen.name}
     if seen.value is not None:
@@ -416,6 +426,9 @@ def _indicator(table: Table, grid: Grid, row: int, scope: str, project: str | No
             flags.append("weight_not_a_number")
     page = grid.page
     sources = {f: CellSource(page=page, box=c.box, text=c.text) for f, c in cells.items() if not c.empty}
+    for f, src in (carried or {}).items():  # filled down from a merged or earlier cell
+        if f not in sources and normalize_name(src.text) == (level1 if f == "level1" else level2):
+            sources[f] = src
     return Indicator(
         scope=scope,  # type: ignore[arg-type]
         project=project if scope == "项目" else None,
