@@ -11,6 +11,7 @@ from extractor.extract.grid import project_amounts, read_line_items, unreadable
 from extractor.extract.prose import read_prose
 from extractor.normalize import normalize_name
 from extractor.extract.indicators import is_indicator_table, read_indicators
+from extractor.extract.ocr_names import settle_ocr_projects
 from extractor.layout.tables import Table, find_tables
 from extractor.read.page import PdfDocument
 from extractor.read.pdf import OcrOptions, read_pdf
@@ -108,6 +109,9 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
             indicators.extend(found)
         else:
             pending.append(Pending(chunk.id, chunk.pages, ["indicator prose without numbered headings"]))
+    ocr_pages = {p.number for p in analysis.pdf.pages if p.source == "ocr"}
+    if ocr_pages:
+        indicators = settle_ocr_projects(indicators, items, ocr_pages)
     doc = ContractFile(
         document=document_record(analysis.pdf, analysis.tables), line_items=items, indicators=indicators
     )

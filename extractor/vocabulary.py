@@ -87,6 +87,19 @@ def indicator_level(text: str) -> int | None:
     return None
 
 
+_TERMS = sorted({*INDICATOR_TAXONOMY, *(k for kids in INDICATOR_TAXONOMY.values() for k in kids)})
+
+
+def taxonomy_term(text: str) -> str | None:
+    """The taxonomy term `text` is, or is one character off from ("产出推标" → 产出指标, an
+    OCR slip) when exactly one is; None otherwise."""
+    t = re.sub(r"\s+", "", text)
+    if t in _TERMS:
+        return t
+    near = [k for k in _TERMS if len(k) == len(t) >= 4 and sum(a != b for a, b in zip(k, t)) == 1]
+    return near[0] if len(near) == 1 else None
+
+
 def level1_of(level2: str) -> str | None:
     """The 一级指标 a 二级指标 belongs to in the taxonomy (None when it is not a known one)."""
     bare = _bare_level(level2)

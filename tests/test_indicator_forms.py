@@ -169,3 +169,26 @@ def test_boundary_rows_stay_when_the_sums_hold_or_no_split_proves_anything() -> 
     # the same without the cue: nothing to go by, nothing moves
     quiet = [_Place(True, False, False), _Place(False, False, True), _Place(True, False, False)]
     assert settle_boundaries(bare, quiet) == bare
+
+
+def test_header_words_misread_by_one_character_still_name_their_column() -> None:
+    from extractor.extract.indicators import _field
+
+    assert _field("二级招标") == "level2"  # 000_scan p10: 二级指标 read with 招
+    assert _field("一级指标") == "level1" and _field("三级指标") == "name"
+    assert _field("金额") is None and _field("二级招聘") is None  # two characters off: not a header
+
+
+def test_ocr_level_words_one_character_off_are_read_as_the_taxonomy_term() -> None:
+    from extractor.extract.indicators import _text
+    from extractor.layout.grid import Cell
+    from extractor.read.page import Word
+    from extractor.vocabulary import taxonomy_term
+
+    assert taxonomy_term("产出推标") == "产出指标" and taxonomy_term("满意度招标") == "满意度指标"
+    assert taxonomy_term("质量指标") == "质量指标"  # exact, though one off 数量指标
+    assert taxonomy_term("法律援助") is None
+    box = (0.0, 0.0, 10.0, 10.0)
+    scanned = Cell(0, 0, 1, 1, box, [Word("效益措标", 0, 0, 10, 10, ocr=True)], "效益措标")
+    printed = Cell(0, 0, 1, 1, box, [Word("效益措标", 0, 0, 10, 10)], "效益措标")
+    assert _text(scanned) == "效益指标" and _text(printed) == "效益措标"  # a text layer is read as printed

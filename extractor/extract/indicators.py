@@ -21,7 +21,7 @@ from extractor.layout.grid import Cell, Grid
 from extractor.layout.tables import Table
 from extractor.normalize import normalize_amount, normalize_name
 from extractor.records import CellSource, Indicator, Provenance
-from extractor.vocabulary import indicator_level, level1_of
+from extractor.vocabulary import indicator_level, level1_of, taxonomy_term
 
 # Header word → field, tried in order; the first field whose words a header contains wins.
 FIELD_HEADERS: list[tuple[str, tuple[str, ...]]] = [
@@ -53,7 +53,10 @@ def _field(header: str) -> str | None:
     for name, words in FIELD_HEADERS:
         if any(w in header for w in words):
             return name
-    return None
+    # OCR slips one character of a header ("二级招标"): the one header word it is one off
+    near = {name for name, words in FIELD_HEADERS for w in words
+            if len(w) >= 4 and len(header) == len(w) and sum(a != b for a, b in zip(header, w)) == 1}
+    return near.pop() if len(near) == 1 else None
 
 
 def _header_row(grid: Grid) -> int | None:
@@ -130,6 +133,15 @@ class _Row:
     columns: dict[str, int] | None = None  # the header's columns, as this row prints them
 
 
+def _text(cell: Cell) -> str:
+    """A cell's text; a taxonomy term misread by OCR by one character is read as the term
+    (the printed reading stays in the record's provenance)."""
+    text = normalize_name(cell.text)
+    if cell.words and all(w.ocr for w in cell.words) and indicator_level(text) is None:
+        return taxonomy_term(text) or text
+    return text
+
+
 def _own_cells(grid: Grid, row: int) -> list[Cell]:
     """Non-empty cells that start in this row (merged cells from above were read there)."""
     return [c for c in grid.row_cells(row) if c.row == row and not c.empty]
@@ -157,7 +169,7 @@ def _shifted(cells: list[Cell], columns: dict[str, int] | None) -> dict[str, int
     if not columns or "level1" not in columns:
         return columns
     for cell in cells:
-        level = _level(normalize_name(cell.text), cells)
+        level = _level(_text(cell), cells)
         if level is None:
             continue
         shift = columns["level1"] - cell.col if level == 1 else 0
@@ -178,7 +190,7 @@ def _classify(grid: Grid, row: int, columns: dict[str, int] | None) -> _Row:
     rest: list[Cell] = []
     has_value = any(field_of.get(c.col) == "value" for c in cells)
     for cell in cells:
-        text = normalize_name(cell.text)
+        text = _text(cell)
         if text in _LABELS:
             continue
         level = _level(text, cells)
@@ -272,10 +284,10 @@ def read_indicators(table: Table) -> list[Indicator]:
                 # (text atop a page, before its first indicator, continues the page before)
                 cue = loose and read_here > 0 and _attribute_starts(grid, row, columns)
             if seen.level1 is not None:
-                level1, level2 = normalize_name(seen.level1.text), None
+                level1, level2 = _text(seen.level1), None
                 carried = {"level1": _source(grid, seen.level1)}
             if seen.level2 is not None:
-                level2 = normalize_name(seen.level2.text)
+                level2 = _text(seen.level2)
                 carried["level2"] = _source(grid, seen.level2)
                 level2_until = seen.level2.row + seen.level2.rowspan - 1 if seen.level2.rowspan > 1 else None
                 if seen.level1 is None and columns and seen.level2.col == columns.get("level1"):
@@ -291,7 +303,7 @@ def read_indicators(table: Table) -> list[Indicator]:
             if columns and "name#2" in columns:
                 right = _second(grid, row, columns)
                 if right.level2 is not None:
-                    level2_right = normalize_name(right.level2.text)
+                    level2_right = _text(right.level2)
                 if right.name is not None and right.value is not None:
                     # its 一级 is the taxonomy's for its 二级 (the row's own 一级 when unknown)
                     parent = None if level1_of(level2_right or "") else level1
@@ -407,7 +419,7 @@ def _indicator(table: Table, grid: Grid, row: int, scope: str, project: str | No
         cells["level1"] = seen.level1
     if seen.level2 is not None:
         cells["level2"] = seen.level2
-    text = {f: normalize_name(c.text) for f, c in cells.items()}
+    text = {f: _text(c) for f, c in cells.items()}
     flags: list[str] = []
     if level1 is None and level2 is not None and (parent := level1_of(level2)):
         level1 = parent
@@ -427,7 +439,7 @@ def _indicator(table: Table, grid: Grid, row: int, scope: str, project: str | No
     page = grid.page
     sources = {f: CellSource(page=page, box=c.box, text=c.text) for f, c in cells.items() if not c.empty}
     for f, src in (carried or {}).items():  # filled down from a merged or earlier cell
-        if f not in sources and normalize_name(src.text) == (level1 if f == "level1" else level2):
+        if f not in sources and (taxonomy_term(src.text) or normalize_name(src.text)) in {level1, level2}:
             sources[f] = src
     return Indicator(
         scope=scope,  # type: ignore[arg-type]

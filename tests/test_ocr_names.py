@@ -1,0 +1,31 @@
+"""OCR'd project names checked against the names the document's line items print."""
+
+from __future__ import annotations
+
+from extractor.extract.ocr_names import settle_ocr_projects
+from extractor.records import Indicator, LineItem
+
+
+def _ind(project: str, page: int) -> Indicator:
+    return Indicator(scope="项目", project=project, level1="产出指标", level2="数量指标", name="维护维修及时率",
+                     operator="≥", value="90", unit="%", weight=None, direction=None, page=page)
+
+
+def _item(name: str) -> LineItem:
+    return LineItem(table="项目支出表", code=None, name=name, values={"金额": "10.00"}, unit="万元", page=8)
+
+
+ITEMS = [_item("乡镇司法所经费"), _item("法律援助经费"), _item("法律顾问经费")]
+
+
+def test_a_one_character_misread_on_an_ocr_page_takes_the_printed_name() -> None:
+    [got] = settle_ocr_projects([_ind("乡铺司法所经费", 14)], ITEMS, {14})
+    assert got.project == "乡镇司法所经费" and got.flags == ["project_from_document"]
+
+
+def test_names_left_alone_off_ocr_pages_when_known_or_when_ambiguous() -> None:
+    inds = [_ind("乡铺司法所经费", 3), _ind("法律援助经费", 14), _ind("法律X问经费", 14), _ind("法律援助X费", 14)]
+    got = settle_ocr_projects(inds, ITEMS, {14})
+    assert [i.project for i in got] == ["乡铺司法所经费", "法律援助经费", "法律顾问经费", "法律援助经费"]
+    amb = settle_ocr_projects([_ind("法律X助经费", 14)], ITEMS + [_item("法律求助经费")], {14})
+    assert amb[0].project == "法律X助经费" and amb[0].flags is None  # two names one apart: no guess
