@@ -91,3 +91,8 @@ def to_wan(amount: str | None, unit: str) -> Decimal | None:
         return value * UNIT_TO_WAN[unit]
     except KeyError as exc:
         raise ValueError(f"unknown unit: {unit!r}") from exc
+
+
+def one_char_apart(a: str, b: str) -> bool:
+    """Same length, exactly one character different: an OCR slip ("二级招标" / "二级指标")."""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from extractor.normalize import one_char_apart
+
 # Title patterns → the contract's table kind, tried in order (specific before general).
 # Each entry: (all of these substrings, none of these, kind).
 TABLE_TITLES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
@@ -58,15 +60,17 @@ INDICATOR_TAXONOMY: dict[str, tuple[str, ...]] = {
     "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
 }
 
-_LEVEL1_BARE = {"产出", "效益", "满意度"}
-_LEVEL2_PARENT = {k[:-2] if k.endswith("指标") else k: parent
-                  for parent, kids in INDICATOR_TAXONOMY.items() if parent != "成本指标" for k in kids}
-_LEVEL2_SUFFIX = ("效益", "满意度", "影响", "成本")
-
-
-def _bare_level(text: str) -> str:
+def bare_level(text: str) -> str:
+    """A level without its 指标 suffix: templates print "经济成本" and "经济成本指标" alike."""
     t = re.sub(r"\s+", "", text)
     return t[:-2] if t.endswith("指标") else t
+
+
+_LEVEL1_BARE = {"产出", "效益", "满意度"}
+_LEVEL2_PARENT = {bare_level(k): parent
+                  for parent, kids in INDICATOR_TAXONOMY.items() if parent != "成本指标" for k in kids}
+_COST_CHILDREN = {bare_level(k) for k in INDICATOR_TAXONOMY["成本指标"]}  # the newer template's 二级
+_LEVEL2_SUFFIX = ("效益", "满意度", "影响", "成本")
 
 
 def indicator_level(text: str) -> int | None:
@@ -76,10 +80,10 @@ def indicator_level(text: str) -> int | None:
     一级 成本指标 is known by its column or by a 经济/社会/生态环境成本指标 beside it.
     Variants such as 社会生态效益指标 count as 二级 by their suffix (with 指标 printed).
     """
-    bare = _bare_level(text)
+    bare = bare_level(text)
     if bare in _LEVEL1_BARE:
         return 1
-    if bare in _LEVEL2_PARENT or bare in {"经济成本", "社会成本", "生态环境成本"}:
+    if bare in _LEVEL2_PARENT or bare in _COST_CHILDREN:
         return 2
     t = re.sub(r"\s+", "", text)
     if t.endswith("指标") and len(bare) <= 6 and bare.endswith(_LEVEL2_SUFFIX) and not bare.startswith(("不", "无")):
@@ -96,14 +100,14 @@ def taxonomy_term(text: str) -> str | None:
     t = re.sub(r"\s+", "", text)
     if t in _TERMS:
         return t
-    near = [k for k in _TERMS if len(k) == len(t) >= 4 and sum(a != b for a, b in zip(k, t)) == 1]
+    near = [k for k in _TERMS if len(t) >= 4 and one_char_apart(k, t)]
     return near[0] if len(near) == 1 else None
 
 
 def level1_of(level2: str) -> str | None:
     """The 一级指标 a 二级指标 belongs to in the taxonomy (None when it is not a known one)."""
-    bare = _bare_level(level2)
-    if bare in {"经济成本", "社会成本", "生态环境成本"}:
+    bare = bare_level(level2)
+    if bare in _COST_CHILDREN:
         return "成本指标"
     if bare in _LEVEL2_PARENT:
         return _LEVEL2_PARENT[bare]

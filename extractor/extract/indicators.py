@@ -19,7 +19,7 @@ from decimal import Decimal
 from extractor.extract.targets import direction_of, operator_of, parse_target
 from extractor.layout.grid import Cell, Grid
 from extractor.layout.tables import Table
-from extractor.normalize import normalize_amount, normalize_name
+from extractor.normalize import normalize_amount, normalize_name, one_char_apart
 from extractor.records import CellSource, Indicator, Provenance
 from extractor.vocabulary import indicator_level, level1_of, taxonomy_term
 
@@ -54,8 +54,7 @@ def _field(header: str) -> str | None:
         if any(w in header for w in words):
             return name
     # OCR slips one character of a header ("二级招标"): the one header word it is one off
-    near = {name for name, words in FIELD_HEADERS for w in words
-            if len(w) >= 4 and len(header) == len(w) and sum(a != b for a, b in zip(header, w)) == 1}
+    near = {name for name, words in FIELD_HEADERS for w in words if len(w) >= 4 and one_char_apart(header, w)}
     return near.pop() if len(near) == 1 else None
 
 
@@ -437,7 +436,7 @@ def _indicator(table: Table, grid: Grid, row: int, scope: str, project: str | No
         except ValueError:
             flags.append("weight_not_a_number")
     page = grid.page
-    sources = {f: CellSource(page=page, box=c.box, text=c.text) for f, c in cells.items() if not c.empty}
+    sources = {f: _source(grid, c) for f, c in cells.items() if not c.empty}
     for f, src in (carried or {}).items():  # filled down from a merged or earlier cell
         if f not in sources and (taxonomy_term(src.text) or normalize_name(src.text)) in {level1, level2}:
             sources[f] = src

@@ -8,11 +8,8 @@ is flagged `project_from_document`. Pure: records in, records out.
 
 from __future__ import annotations
 
+from extractor.normalize import one_char_apart
 from extractor.records import Indicator, LineItem
-
-
-def _one_apart(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
 
 
 def settle_ocr_projects(indicators: list[Indicator], items: list[LineItem], ocr_pages: set[int]) -> list[Indicator]:
@@ -21,7 +18,7 @@ def settle_ocr_projects(indicators: list[Indicator], items: list[LineItem], ocr_
     for ind in indicators:
         name = ind.project
         if ind.page in ocr_pages and name and name not in known:
-            near = [k for k in known if _one_apart(name, k)]
+            near = [k for k in known if one_char_apart(name, k)]
             if len(near) == 1:
                 ind = ind.model_copy(update={"project": near[0],
                                              "flags": (ind.flags or []) + ["project_from_document"]})

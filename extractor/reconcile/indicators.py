@@ -9,7 +9,7 @@ from extractor.records import ContractFile, Indicator
 from extractor.reconcile.cells import CellKey
 from extractor.reconcile.models import IdentityKind
 from extractor.reconcile.spec import Check, Spec
-from extractor.vocabulary import INDICATOR_TAXONOMY
+from extractor.vocabulary import INDICATOR_TAXONOMY, bare_level
 
 TABLE = "绩效目标表"
 NUMERIC_OPERATORS = {"≥", "≤", "=", ">", "<"}
@@ -25,13 +25,8 @@ def _is_number(text: str | None) -> bool:
     return True
 
 
-def _bare(level: str) -> str:
-    # Templates print "经济成本" and "经济成本指标" alike: the suffix is not part of the meaning.
-    return level[:-2] if level.endswith("指标") else level
-
-
 def _fits(level1: str, level2: str | None) -> bool:
-    return level2 is None or _bare(level2) in {_bare(x) for x in INDICATOR_TAXONOMY[level1]}
+    return level2 is None or bare_level(level2) in {bare_level(x) for x in INDICATOR_TAXONOMY[level1]}
 
 
 def _who(ind: Indicator) -> str:
