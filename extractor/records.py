@@ -102,6 +102,10 @@ class LineItem(_Record):
     values: dict[str, DecimalStr | None]
     unit: Unit
     page: int = Field(ge=1)
+    other_codes: dict[str, Annotated[str, StringConstraints(pattern=r"^\d+$")]] | None = Field(
+        default=None, exclude_if=_unset,
+        description="where a row prints several classifications: each other column's header → its code",
+    )
 
 
 class Indicator(_Record):

@@ -48,6 +48,17 @@ CODE_HEADERS = {"类", "款", "项", "科目编码", "功能科目编码", "经�
                 "政府经济科目编码", "功能科目代码", "经济科目代码", "科目编号"}
 UNIT_CODE_HEADERS = {"单位代码", "单位编码"}
 
+# A subject code printed inside the name cell: "2010601-行政运行" (北京), "[201]一般公共服务支出",
+# "【30101】基本工资", "2010601 行政运行". Groups: code, name.
+CODE_IN_LABEL: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^\s*[\[【［]\s*(\d{3,7})\s*[\]】］]\s*(\S.*)$", re.S),
+    re.compile(r"^\s*(\d{3,7})\s*[-－—–_]\s*(\S.*)$", re.S),
+    re.compile(r"^\s*(\d{3,7})\s+(\S.*)$", re.S),
+)
+# Which classification column gives the row's `code` when several print one, in order: the
+# function classification, else the department economic one (301xx, as 基本支出表 use).
+PRIMARY_CODE_HEADERS: tuple[re.Pattern[str], ...] = (re.compile(r"功能"), re.compile(r"部门"))
+
 # Rows whose label says they are totals (body rows even when no amount is printed).
 TOTAL_LABEL = re.compile(r"^(合计|总计|本年收入合计|本年支出合计|收入总计|支出总计|收入合计|支出合计)$")
 # Column-number rows under a header: "** ** 1 2 3", "栏次".

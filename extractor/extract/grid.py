@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 from extractor.layout.grid import Cell, Grid
 from extractor.layout.headers import Column, Header
 from extractor.layout.tables import Part, Table
-from extractor.normalize import normalize_amount, normalize_name
+from extractor.normalize import fold_fullwidth, normalize_amount, normalize_name
 from extractor.records import TABLE_KINDS, CellSource, LineItem, Provenance
+from extractor.vocabulary import CODE_IN_LABEL, PRIMARY_CODE_HEADERS
 
 _VALID_CODE_LENGTHS = (3, 5, 7)
 
@@ -78,13 +79,51 @@ class _CodeFill:
         return filled
 
 
-def _label_cells(grid: Grid, row: int, half: Half) -> list[Cell]:
-    cells: list[Cell] = []
+def _label_pairs(grid: Grid, row: int, half: Half) -> list[tuple[Cell, Column]]:
+    pairs: list[tuple[Cell, Column]] = []
     for col in half.labels:
         cell = grid.at(row, col.index)
-        if not cell.empty and all(cell is not seen for seen in cells):
-            cells.append(cell)
-    return cells
+        if not cell.empty and all(cell is not seen for seen, _ in pairs):
+            pairs.append((cell, col))
+    return pairs
+
+
+def _label_cells(grid: Grid, row: int, half: Half) -> list[Cell]:
+    return [cell for cell, _ in _label_pairs(grid, row, half)]
+
+
+def split_code_label(text: str) -> tuple[str, str] | None:
+    """`2010601-行政运行` / `[201]一般公共服务支出` → (code, name); None when the cell
+    does not start with a subject code of 3, 5 or 7 digits."""
+    for pattern in CODE_IN_LABEL:
+        m = pattern.match(fold_fullwidth(text))
+        if m and len(m.group(1)) in _VALID_CODE_LENGTHS:
+            name = normalize_name(m.group(2))
+            if name and not name.isdigit():
+                return m.group(1), name
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Labels:
+    """A row's label cells read: its name, the code printed in a name cell, other codes."""
+
+    name: str
+    cells: list[Cell]
+    code: str | None = None
+    code_cell: Cell | None = None
+    other_codes: dict[str, str] | None = None
+
+
+def _read_labels(pairs: list[tuple[Cell, Column]]) -> _Labels:
+    coded = [(cell, col, sc) for cell, col in pairs if (sc := split_code_label(cell.text))]
+    if not coded:
+        return _Labels("/".join(normalize_name(c.text) for c, _ in pairs), [c for c, _ in pairs])
+    primary = next((x for pattern in PRIMARY_CODE_HEADERS for x in coded if pattern.search(x[1].key)), coded[0])
+    names = [primary[2][1] if cell is primary[0] else normalize_name(cell.text)
+             for cell, _ in pairs if cell is primary[0] or all(cell is not x[0] for x in coded)]
+    others = {col.key: sc[0] for cell, col, sc in coded if cell is not primary[0]}
+    return _Labels("/".join(names), [primary[0]], primary[2][0], primary[0], others or None)
 
 
 def _row_items(table: Table, part: Part, row: int, half: Half, fill: _CodeFill) -> LineItem | None:
@@ -118,13 +157,22 @@ def _row_items(table: Table, part: Part, row: int, half: Half, fill: _CodeFill) 
     if len(code) not in _VALID_CODE_LENGTHS or not code.isdigit():
         code = ""
 
-    label_cells = _label_cells(grid, row, half)
+    labels = _read_labels(_label_pairs(grid, row, half))
+    label_cells = labels.cells
     if not label_cells and stray:
         label_cells = [stray[0][0]]
-    name = "/".join(normalize_name(c.text) for c in label_cells)
+        labels = _Labels(normalize_name(stray[0][0].text), label_cells)
+    name = labels.name
     if label_cells:
         cells["name"] = CellSource(page=page, box=_union(c.box for c in label_cells),
                                    text="\n".join(c.text for c in label_cells))
+    other_codes = labels.other_codes
+    if labels.code and labels.code_cell is not None:
+        if not code:
+            code = labels.code
+            cells["code"] = _source(labels.code_cell, page)
+        elif labels.code != code:
+            other_codes = {**(other_codes or {}), "name": labels.code}
 
     values: dict[str, str | None] = {}
     flags: list[str] = []
@@ -154,6 +202,7 @@ def _row_items(table: Table, part: Part, row: int, half: Half, fill: _CodeFill) 
         page=page,
         provenance=Provenance(chunk_id=table.id, method="grid", page=page, box=row_box, cells=cells),
         flags=(flags + ([] if table.unit else ["unit_not_printed"])) or None,
+        other_codes=other_codes,
     )
 
 

@@ -96,8 +96,14 @@ def _form_project(grid: Grid, before: int) -> str | None:
 
 
 def _is_header_row(grid: Grid, row: int) -> bool:
+    """一级/二级/三级指标, or a header without levels that names the indicator and its target
+    (重庆: 指标名称 | 指标性质 | 指标值 | 计量单位 | 指标权重(%) | 是否核心)."""
     joined = "|".join(normalize_name(c.text) for c in grid.row_cells(row))
-    return "一级指标" in joined and ("二级指标" in joined or "三级指标" in joined)
+    if "一级指标" in joined and ("二级指标" in joined or "三级指标" in joined):
+        return True
+    texts = [normalize_name(c.text) for c in grid.row_cells(row) if c.row == row and not c.empty]
+    fields = {f for t in texts if len(t) <= 12 and (f := _field(t))}
+    return "name" in fields and "value" in fields and len(fields & {"operator", "unit", "weight"}) >= 1
 
 
 def _title_project(title: str) -> str | None:

@@ -20,6 +20,7 @@ _TOUCH = 3.0  # points: a horizontal and a vertical this close touch
 _COVER = 0.5  # a boundary exists where rules cover at least this share of it
 _MIN_TABLE_W, _MIN_TABLE_H = 50.0, 24.0  # points
 _MIN_ROW_W = 200.0  # a one-row grid narrower than this is a boxed title or stamp, not a table
+_SLIVER = 10.0  # points: an edge column narrower than this with no word is a frame, not a column
 
 
 @dataclass(slots=True)
@@ -194,18 +195,46 @@ def build_grid(page: int, xs: list[float], ys: list[float], hs: list[_Seg], vs: 
         for r0, c0, r1, c1 in (spans[k] for k in order)
     ]
     owner = [[index[find(r * n_cols + c)] for c in range(n_cols)] for r in range(n_rows)]
+    placed: list[tuple[Word, int, int]] = []
     for w in words:
         r = bisect_right(ys, w.cy) - 1
         c = bisect_right(xs, w.cx) - 1
         if 0 <= r < n_rows and 0 <= c < n_cols:
-            cells[owner[r][c]].words.append(w)
+            placed.append((w, r, c))
+    above: dict[tuple[int, int], list[Word]] = {}
+    for w, r, c in placed:
+        above.setdefault((r, c), []).append(w)
+    for w, r, c in placed:
+        if r > 0 and ys[r] - w.y0 >= 0.3 * (w.y1 - w.y0) and _continues_line(w, above.get((r - 1, c), [])):
+            r -= 1  # a wrapped line clipped by the rule below its cell (its centre just crossed it)
+        cells[owner[r][c]].words.append(w)
     for cell in cells:
         cell.text = _line_text(cell.words)
     return Grid(page, (xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, owner)
 
 
+def _continues_line(w: Word, upper: list[Word]) -> bool:
+    """Is `w` the next line of text in the cell above: left-aligned with a line there and
+    starting right under it?"""
+    h = w.y1 - w.y0
+    return any(abs(u.x0 - w.x0) <= 2.0 and 0 <= w.y0 - u.y1 <= 0.5 * h for u in upper)
+
+
 def _edges(lo: float, hi: float, lines: list[float], near: float = 5.0) -> list[float]:
     return [e for e in (lo, hi) if not any(abs(e - p) <= near for p in lines)]
+
+
+def _trim_edges(xs: list[float], words: list[Word]) -> list[float]:
+    """Drop a sliver column at either edge that holds no word (a frame drawn a few points
+    outside the table on some pages and not others), so a table's pages line up."""
+    def blank(lo: float, hi: float) -> bool:
+        return hi - lo < _SLIVER and not any(lo <= w.cx <= hi for w in words)
+
+    while len(xs) > 3 and blank(xs[0], xs[1]):
+        xs = xs[1:]
+    while len(xs) > 3 and blank(xs[-2], xs[-1]):
+        xs = xs[:-1]
+    return xs
 
 
 def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
@@ -230,6 +259,8 @@ def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
         # One row is a table only with several columns (a table's last row alone on a page).
         if len(ys) == 2 and (len(xs) < 4 or (x_hi - x_lo) < _MIN_ROW_W):
             continue
-        grids.append(build_grid(page, xs, ys, ch, cv, [w for w in words if x_lo <= w.cx <= x_hi and y_lo <= w.cy <= y_hi]))
+        inside = [w for w in words if x_lo <= w.cx <= x_hi and y_lo <= w.cy <= y_hi]
+        xs = _trim_edges(xs, inside)
+        grids.append(build_grid(page, xs, ys, ch, cv, inside))
     grids.sort(key=lambda g: (g.box[1], g.box[0]))
     return grids

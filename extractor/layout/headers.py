@@ -72,8 +72,10 @@ def _is_body_row(grid: Grid, row: int) -> bool:
 
 def _is_empty_total_row(grid: Grid, row: int) -> bool:
     """'合计' alone at the left of a row: the body of a table printed without amounts."""
-    texts = [_clean(c) for c in grid.row_cells(row) if c.row == row and not c.empty]
-    return len(texts) == 1 and bool(TOTAL_LABEL.match(texts[0])) and grid.row_cells(row)[0].empty is False
+    own = [c for c in grid.row_cells(row) if c.row == row and not c.empty]
+    # in the label area: the first non-empty cell, left of the middle (a sliver column may precede it)
+    return (len(own) == 1 and bool(TOTAL_LABEL.match(_clean(own[0])))
+            and own[0].col < max(1, grid.n_cols // 2))
 
 
 def _is_number_row(grid: Grid, row: int) -> bool:
@@ -102,9 +104,12 @@ def _header_rows(grid: Grid) -> int:
     for row in range(grid.n_rows):
         if _is_empty_total_row(grid, row):
             return row
+    printed = False
     for row in range(grid.n_rows):
-        if all(c.empty for c in grid.row_cells(row)):
+        blank = all(c.empty for c in grid.row_cells(row))
+        if blank and printed:
             return row
+        printed = printed or not blank
     return grid.n_rows
 
 

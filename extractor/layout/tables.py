@@ -11,7 +11,7 @@ from extractor.layout.grid import Grid, find_grids
 from extractor.layout.headers import Header, caption_texts, read_header
 from extractor.normalize import is_amount, normalize_name
 from extractor.read.page import Page, Word
-from extractor.vocabulary import DEPARTMENT_LINE, EMPTY_TABLE, TITLE_HINT, UNIT_LINE, YEAR, table_kind
+from extractor.vocabulary import DEPARTMENT_LINE, EMPTY_TABLE, TITLE_HINT, TOTAL_LABEL, UNIT_LINE, YEAR, table_kind
 
 
 @dataclass(slots=True)
@@ -130,10 +130,16 @@ def page_tables(page: Page, start_index: int = 0) -> list[Table]:
                 year=int(year_text) if year_text else None,
                 parts=[Part(grid, header)],
                 context=context,
-                empty=not has_amount and (empty_note or header.body_rows == 0),
+                empty=not has_amount and (empty_note or header.body_rows == 0 or _only_totals(grid, header)),
             )
         )
     return tables
+
+
+def _only_totals(grid: Grid, header: Header) -> bool:
+    """An empty frame: no amount, and the body prints nothing but a 合计 label."""
+    texts = [normalize_name(c.text) for c in grid.cells[header.first_body_cell:] if not c.empty]
+    return all(TOTAL_LABEL.match(t) for t in texts)
 
 
 def _continues(prev: Table, nxt: Table, prev_was_last: bool) -> bool:

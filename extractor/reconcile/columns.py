@@ -18,6 +18,7 @@ from extractor.reconcile.vocab import (
     MEASURE_PART,
     NON_ADDITIVE,
     PARTITIONS,
+    SUBSET_PREFIX,
     is_subset_part,
     is_total_part,
     meaning,
@@ -73,7 +74,24 @@ def _tree(group: list[tuple[str, list[str]]]) -> _Node | None:
         if node.key is not None or node is root:
             return None  # two keys for one concept: don't guess
         node.key = key
+    _promote_partition_subsets(root)
     return root
+
+
+def _promote_partition_subsets(node: _Node) -> None:
+    """`小计 | 其中：基本支出 | 项目支出`: a 其中 that opens a known exhaustive split with its
+    plain siblings (基本+项目, 人员+公用, 当年+上年结转) is a part of that split, not a subset."""
+    children = list(node.children.values())
+    plain = {c.meaning for c in children if not c.is_subset}
+    for before, child in zip(children, children[1:]):
+        if not child.is_subset or not is_total_part(before.name):  # 其中 right after the total only
+            continue
+        bare = SUBSET_PREFIX.sub("", child.name)
+        m = meaning(bare)
+        if m and any(m in p and (p - {m}) <= plain for p in PARTITIONS):
+            child.name = bare
+    for child in node.children.values():
+        _promote_partition_subsets(child)
 
 
 def _value_keys(node: _Node) -> tuple[str, ...] | None:

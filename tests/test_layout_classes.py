@@ -1,0 +1,143 @@
+"""Layout classes met in real disclosures, built in code (no corpus needed):
+
+- 北京 报表: code and name in one cell (`2010501-行政运行`), three classifications a row,
+  six decimals, the table continued on pages whose frame adds a sliver column;
+- codes in brackets inside the name cell (`[201]一般公共服务支出`);
+- an empty frame printing only 合计 (no records), its title drawn inside the grid;
+- indicator tables without 一级/二级/三级 columns (重庆: 指标名称 | 指标性质 | 指标值 …);
+- `小计 | 其中：基本支出 | 项目支出`: the 其中 opens the split, it is not a subset.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+
+from extractor.extract.grid import split_code_label
+from extractor.pipeline import analyse, read_grid
+from extractor.reconcile.columns import row_templates
+from pdfmaker import draw_table, new_pdf, save, write_text
+
+HEADER_BJ = [
+    [("支出功能分类科目", 2, 1), ("政府支出经济分类科目", 2, 1), ("部门支出经济分类科目", 2, 1),
+     ("合计", 2, 1), ("基本支出", 2, 1), ("项目支出", 2, 1)],
+    [None, None, None, None, None, None],
+]
+WIDTHS_BJ = [120, 130, 130, 110, 110, 110]
+
+
+def _beijing(tmp_path: Path, sliver_on_second_page: bool) -> Path:
+    doc = new_pdf()
+    page = doc.new_page(width=842, height=595)
+    write_text(page, 300, 50, "预算03表 支出总表", size=14)
+    write_text(page, 650, 70, "金额单位：万元")
+    rows = HEADER_BJ + [
+        ["2010501-行政运行", "50101-工资奖金津补贴", "30101-基本工资", "3,702.206400", "3,702.206400", ""],
+        ["2010501-行政运行", "50201-办公经费", "30201-办公费", "172.564019", "", "172.564019"],
+    ]
+    draw_table(page, rows, WIDTHS_BJ, top=80, left=30)
+    page = doc.new_page(width=842, height=595)
+    rows = HEADER_BJ + [
+        ["2010505-专项统计业务", "50205-委托业务费", "30227-委托业务费", "4,535.791000", "", "4,535.791000"],
+        [("合    计", 1, 3), None, None, "8,410.561419", "3,702.206400", "4,708.355019"],
+    ]
+    left = 30
+    if sliver_on_second_page:  # a frame drawn 8 pt outside the table on this page only
+        shape = page.new_shape()
+        shape.draw_rect(pymupdf.Rect(22, 80, 30 + sum(WIDTHS_BJ) + 8, 80 + 22 * len(rows)))
+        shape.finish(color=(0, 0, 0), width=0.6)
+        shape.commit()
+    draw_table(page, rows, WIDTHS_BJ, top=80, left=left)
+    return save(doc, tmp_path / "bj.pdf")
+
+
+def test_beijing_code_name_cells_and_other_codes(tmp_path: Path) -> None:
+    doc = read_grid(analyse(_beijing(tmp_path, sliver_on_second_page=True)))
+    got = [(i.table, i.code, i.name, i.other_codes, i.values["合计"], i.page) for i in doc.line_items]
+    assert got == [
+        ("支出总表", "2010501", "行政运行", {"政府支出经济分类科目": "50101", "部门支出经济分类科目": "30101"},
+         "3702.206400", 1),
+        ("支出总表", "2010501", "行政运行", {"政府支出经济分类科目": "50201", "部门支出经济分类科目": "30201"},
+         "172.564019", 1),
+        ("支出总表", "2010505", "专项统计业务", {"政府支出经济分类科目": "50205", "部门支出经济分类科目": "30227"},
+         "4535.791000", 2),
+        ("支出总表", None, "合计", None, "8410.561419", 2),
+    ]
+    first = doc.line_items[0]
+    assert first.provenance.cells["code"].text == "2010501-行政运行"  # the code's printed cell
+
+
+def test_split_code_label_forms() -> None:
+    assert split_code_label("2010601-行政运行") == ("2010601", "行政运行")
+    assert split_code_label("[201]一般公共服务支出") == ("201", "一般公共服务支出")
+    assert split_code_label("　　[2011105]派驻派出机构") == ("2011105", "派驻派出机构")
+    assert split_code_label("【30101】基本工资") == ("30101", "基本工资")
+    assert split_code_label("2080505-机关事业单位基本养老\n保险缴费支出") == ("2080505", "机关事业单位基本养老保险缴费支出")
+    # not codes: 4 or 6 digits, numbering, a year, digits alone
+    assert split_code_label("2024年工作经费") is None
+    assert split_code_label("203001-江油市司法局") is None
+    assert split_code_label("1、办公费") is None
+    assert split_code_label("2010601") is None
+
+
+def test_bracketed_codes_in_name_cells(tmp_path: Path) -> None:
+    doc = new_pdf()
+    page = doc.new_page(width=595, height=842)
+    write_text(page, 200, 50, "一般公共预算支出表", size=14)
+    write_text(page, 450, 70, "单位：元")
+    rows = [
+        ["科目名称", "合计", "基本支出", "项目支出"],
+        ["[201]一般公共服务支出", "300.00", "200.00", "100.00"],
+        ["  [20111]纪检监察事务", "300.00", "200.00", "100.00"],
+        ["  [2011105]派驻派出机构", "300.00", "200.00", "100.00"],
+    ]
+    draw_table(page, rows, [200, 90, 90, 90], top=80)
+    got = [(i.code, i.name, i.other_codes) for i in read_grid(analyse(save(doc, tmp_path / "b.pdf"))).line_items]
+    assert got == [("201", "一般公共服务支出", None), ("20111", "纪检监察事务", None),
+                   ("2011105", "派驻派出机构", None)]
+
+
+def test_empty_frame_with_title_inside_gives_no_records(tmp_path: Path) -> None:
+    doc = new_pdf()
+    page = doc.new_page(width=595, height=842)
+    rows = [
+        [("预算07表 政府性基金预算支出表", 1, 5), None, None, None, None],
+        ["", "", "", ("金额单位：万元", 1, 2), None],
+        ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+        ["", "合    计", "", "", ""],
+        ["", "", "", "", ""],
+    ]
+    draw_table(page, rows, [80, 160, 80, 80, 80], top=80)
+    analysis = analyse(save(doc, tmp_path / "e.pdf"))
+    (table,) = analysis.tables
+    assert table.kind == "政府性基金预算支出表" and table.empty
+    assert read_grid(analysis).line_items == []
+
+
+def test_indicator_table_without_levels(tmp_path: Path) -> None:
+    doc = new_pdf()
+    page = doc.new_page(width=595, height=842)
+    write_text(page, 150, 50, "2026年部门整体绩效目标表", size=14)
+    rows = [
+        ["指标名称", "指标性质", "指标值", "计量单位", "指标权重(%)", "是否核心"],
+        ["气象台站改造数量", "≥", "7", "个", "10", "是"],
+        ["观测数据传输及时率", "≥", "98", "%", "20", "否"],
+        ["公众气象服务满意度", "≥", "90", "分", "15", "是"],
+    ]
+    draw_table(page, rows, [150, 60, 60, 60, 70, 60], top=80)
+    inds = read_grid(analyse(save(doc, tmp_path / "i.pdf"))).indicators
+    got = [(i.scope, i.level1, i.level2, i.name, i.operator, i.value, i.unit, i.weight) for i in inds]
+    assert got == [
+        ("部门整体", None, None, "气象台站改造数量", "≥", "7", "个", "10"),
+        ("部门整体", None, None, "观测数据传输及时率", "≥", "98", "%", "20"),
+        ("部门整体", None, None, "公众气象服务满意度", "≥", "90", "分", "15"),
+    ]
+
+
+def test_subtotal_then_qizhong_split_is_a_partition() -> None:
+    keys = ("小计", "其中:基本支出", "项目支出")
+    assert [t.label for t in row_templates(keys)] == ["小计 = 其中:基本支出 + 项目支出"]
+    # a 其中 after a plain column stays a subset
+    keys = ("合计", "基本支出", "项目支出", "其中:政府采购")
+    assert [t.label for t in row_templates(keys)] == ["合计 = 基本支出 + 项目支出"]
