@@ -128,11 +128,11 @@ def level1_of(level2: str) -> str | None:
 
 
 OPERATOR_WORDS: dict[str, str] = {
-    "≥": "≥", ">=": "≥", "大于等于": "≥", "不低于": "≥", "不少于": "≥",
-    "≤": "≤", "<=": "≤", "小于等于": "≤", "不高于": "≤", "不超过": "≤", "不多于": "≤",
+    "≥": "≥", ">=": "≥", "大于等于": "≥", "不低于": "≥", "不少于": "≥", "≧": "≥", "⩾": "≥",
+    "≤": "≤", "<=": "≤", "小于等于": "≤", "不高于": "≤", "不超过": "≤", "不多于": "≤", "≦": "≤", "⩽": "≤",
     "=": "=", "＝": "=", "等于": "=",
-    ">": ">", "大于": ">", "高于": ">",
-    "<": "<", "小于": "<", "低于": "<",
+    ">": ">", "大于": ">", "高于": ">", "﹥": ">",
+    "<": "<", "小于": "<", "低于": "<", "﹤": "<",
     "定性": "定性",
 }
 
@@ -144,3 +144,9 @@ def table_kind(title: str) -> str | None:
         if all(n in t for n in need) and not any(r in t for r in refuse):
             return kind
     return None
+
+
+# Indicators printed as coded records in one cell (广州):
+#   1、1-产出指标；11-数量指标；会议活动保障次数；实施周期指标值:每年≥20场；年度指标值:每年≥20场。
+# The target labels, the one taken first: the year's target before the whole period's.
+RECORD_TARGET_LABELS: tuple[str, ...] = ("年度指标值", "指标值", "年度目标值", "实施周期指标值")

@@ -16,7 +16,8 @@ import re
 from extractor.chunk import Chunk
 from extractor.normalize import normalize_name
 from extractor.records import CellSource, Indicator, Provenance
-from extractor.vocabulary import OPERATOR_WORDS
+from extractor.extract.targets import loose_target
+from extractor.vocabulary import OPERATOR_WORDS, RECORD_TARGET_LABELS
 
 _CJK = "\u4e00-\u9fff"
 _NUM = "一二三四五六七八九十"
@@ -99,11 +100,67 @@ def split_target(item: str) -> tuple[str, str | None, str | None, str | None]:
     return m.group("name").strip(_TRIM), op, m.group("num"), unit
 
 
-def read_prose(chunk: Chunk, scope: str = "项目") -> list[Indicator]:
-    """Indicators of a prose chunk; [] when the text has no recognisable heading structure."""
-    found = sections(chunk.text)
+# "1、1-产出指标；11-数量指标；name；实施周期指标值:X；年度指标值:Y。" (text normalised: ；→;)
+_RECORD_START = re.compile(r"(?<![\d.])\d{1,3}、(?=\d{1,3}-[^;]{2,12};)")
+_CODED = re.compile(r"^\d{1,3}-(.+)$")
+_RECORD_LABEL = re.compile("(" + "|".join(map(re.escape, RECORD_TARGET_LABELS)) + ")[:：]")
+
+
+def coded_records(text: str) -> list[tuple[str | None, str | None, str, str | None, str]] | None:
+    """(level1, level2, name, target text, item text) of every coded record in a cell
+    (广州's `1、1-产出指标；11-数量指标；name；…年度指标值:Y。`); None when it is not one."""
+    t = normalize_name(text)
+    starts = [m for m in _RECORD_START.finditer(t)]
+    if not starts:
+        return None
+    out = []
+    for m, nxt in zip(starts, starts[1:] + [None]):
+        item = t[m.end(): nxt.start() if nxt else len(t)].strip(_TRIM)
+        labels = list(_RECORD_LABEL.finditer(item))
+        head = item[: labels[0].start()] if labels else item
+        fields = [f for f in head.split(";") if f]
+        levels: list[str] = []
+        while fields and len(levels) < 2 and (c := _CODED.match(fields[0])):
+            levels.append(c.group(1))
+            fields.pop(0)
+        if not fields:
+            return None
+        targets = {lab.group(1): item[lab.end(): (labels[i + 1].start() if i + 1 < len(labels) else len(item))]
+                   .strip(_TRIM) for i, lab in enumerate(labels)}
+        target = next((targets[k] for k in RECORD_TARGET_LABELS if targets.get(k)), None)
+        out.append((levels[0] if levels else None, levels[1] if len(levels) > 1 else None,
+                    ";".join(fields).strip(_TRIM), target, item))
+    return out
+
+
+def _read_records(chunk: Chunk, scope: str) -> list[Indicator]:
+    found = coded_records(chunk.text)
     if not found:
         return []
+    page = chunk.pages[0]
+    box = chunk.cells[0].box if chunk.cells else None
+    project = (chunk.context or None) if scope == "项目" else None
+    out = []
+    for level1, level2, name, target_text, item in found:
+        target = loose_target(target_text)
+        cells = {f: CellSource(page=page, box=box, text=item)
+                 for f, v in (("name", name), ("level1", level1), ("level2", level2), ("operator", target.operator),
+                              ("value", target.value), ("unit", target.unit)) if v}
+        out.append(Indicator(
+            scope=scope, project=project, level1=level1, level2=level2, name=name,  # type: ignore[arg-type]
+            operator=target.operator, value=target.value, unit=target.unit,  # type: ignore[arg-type]
+            weight=None, direction=None, page=page,
+            provenance=Provenance(chunk_id=chunk.id, method="grid", page=page, box=box, cells=cells),
+        ))
+    return out
+
+
+def read_prose(chunk: Chunk, scope: str = "项目") -> list[Indicator]:
+    """Indicators of a prose chunk; [] when the text has no recognisable structure (numbered
+    headings, or coded records)."""
+    found = sections(chunk.text)
+    if not found:
+        return _read_records(chunk, scope)
     page = chunk.pages[0]
     box = chunk.cells[0].box if chunk.cells else None
     project = (chunk.context or None) if scope == "项目" else None

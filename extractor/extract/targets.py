@@ -57,3 +57,45 @@ def parse_target(text: str | None) -> Target:
         unit = n.group(2) or None
         return Target(op, value, unit)
     return Target(op, t or None, None)
+
+
+_ANY_OP = "|".join(re.escape(o) for o in _OPS if o != "定性")
+_ONE_NUMBER = re.compile(r"(?P<op>" + _ANY_OP + r")?(?P<num>\d+(?:\.\d+)?)(?P<unit>\D*)$")
+_REMARK = re.compile(r"[(（].*$")
+_TAIL_REMARK = re.compile(r"[(（][^()（）]*[)）]$")
+
+
+def _unit(rest: str) -> str | None:
+    """The unit printed after a number, without a remark after it: `项（2项基础服务）` → 项,
+    `个不同的治理服务场景` → 个 (a unit is a few characters; a longer tail is a remark)."""
+    u = _REMARK.sub("", rest).strip("。;；,，")
+    if len(u) > 4 and "/" not in u:  # 元/人/天 and 万元/分钟 are units; 个不同的… is a remark
+        u = u[0]
+    return u or None
+
+
+def loose_target(text: str | None) -> Target:
+    """A target written in a sentence (`每年≥20场`, `入库专家数不少于600个`, `每季度100%`): with
+    exactly one number in it, the words before the operator or number qualify it and are
+    dropped; with none or several (`一级事件≤1小时;二级事件≤2小时`) the text stays whole as
+    the value. A leading operator before words stays (`≤《…收费标准》建议律师费`)."""
+    if text is None:
+        return Target(None, None, None)
+    t = re.sub(r"\s+", "", fold_fullwidth(text)).rstrip("。;；.")
+    t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
+    if not t:
+        return Target(None, None, None)
+    core = _TAIL_REMARK.sub("", t)  # `2项（2项基础服务）`: a remark in brackets after the target
+    if core and len(re.findall(r"\d+(?:\.\d+)?", core)) == 1:
+        t = core
+    numbers = re.findall(r"\d+(?:\.\d+)?", t)
+    if _OP_PREFIX.match(t) and len(numbers) != 1:
+        got = parse_target(t)
+        return got if got.value is None or got.unit is None else Target(got.operator, got.value, _unit(got.unit))
+    if len(numbers) != 1:
+        return Target(None, t, None)
+    m = _ONE_NUMBER.search(t)
+    if m is None:
+        return Target(None, t, None)
+    op = OPERATOR_WORDS[m.group("op")] if m.group("op") else None
+    return Target(op, m.group("num"), _unit(m.group("unit")))

@@ -54,6 +54,32 @@ class Column:
         return [r for r in self.rows if r.role == role]
 
 
+def _printed_x(doc: ContractFile, i: int, key: str) -> float | None:
+    prov = doc.line_items[i].provenance
+    src = prov.cells.get(f"values.{key}") if prov else None
+    return src.box[0] if src is not None and src.box is not None else None
+
+
+def _split_halves(doc: ContractFile, key: str, idx: list[int]) -> list[list[int]]:
+    """Rows of one value key, split into the halves that print it side by side: 西安's
+    收支总表 prints 支出/预算数 three times (by function, by two economic classes). Split only
+    where one page prints the key in several places; halves are told by the cell's x."""
+    xs = {i: _printed_x(doc, i, key) for i in idx}
+    pages: dict[int, set[int]] = {}
+    for i, x in xs.items():
+        if x is not None:
+            pages.setdefault(doc.line_items[i].page, set()).add(round(x / 4))
+    if not pages or max(len(v) for v in pages.values()) < 2:
+        return [idx]
+    groups: dict[int, list[int]] = {}
+    for i in idx:
+        x = xs[i]
+        slot = round(x / 4) if x is not None else -1
+        near = next((g for g in groups if abs(g - slot) <= 1), slot)
+        groups.setdefault(near, []).append(i)
+    return [groups[g] for g in sorted(groups)]
+
+
 def columns(doc: ContractFile, run: TableRun) -> list[Column]:
     by: dict[tuple[str, str], list[int]] = {}
     for i in run.rows:
@@ -62,7 +88,7 @@ def columns(doc: ContractFile, run: TableRun) -> list[Column]:
             if side:
                 by.setdefault((side, key), []).append(i)
     out = []
-    for (side, key), idx in by.items():
+    for (side, key), idx in [((s, k), part) for (s, k), rows in by.items() for part in _split_halves(doc, k, rows)]:
         named = [(i, *numbering(doc.line_items[i].name)) for i in idx]
         has_grand = any(GRAND_LABEL.match(b) for _, _, b in named)
         rows = []

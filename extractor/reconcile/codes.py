@@ -102,6 +102,10 @@ def _plain_rows(doc: ContractFile, rows: list[int]) -> bool:
     return True
 
 
+def _has_printed_parent(code: str, printed: set[str | None]) -> bool:
+    return any(code[:n] in printed for n in (3, 5) if n < len(code))
+
+
 def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
     specs: list[Spec] = []
     for run in runs:
@@ -114,8 +118,10 @@ def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
         coded = [i for i in run.rows if doc.line_items[i].code]
         others = [i for i in run.rows if i != total and not doc.line_items[i].code]
         if coded:
-            top_len = min(len(doc.line_items[i].code or "") for i in coded)
-            top = [i for i in coded if len(doc.line_items[i].code or "") == top_len]
+            # top level: rows whose parent code (3 or 5 digits) is not printed in the table
+            # (北京 prints 30101 and 3021101 side by side with no 301, 302 or 30211 row)
+            printed = {doc.line_items[i].code for i in coded}
+            top = [i for i in coded if not _has_printed_parent(doc.line_items[i].code or "", printed)]
             specs += _unit_rows(doc, run, top)
         elif run.kind == "三公经费表" and (by_rows := _sangong_rows(doc, run, total, others)):
             specs += by_rows

@@ -25,6 +25,11 @@ def _is_number(text: str | None) -> bool:
     return True
 
 
+def _is_reference(text: str | None) -> bool:
+    """A comparison target named in words, with no figure to misread: `《…标准》建议律师费`."""
+    return text is not None and len(text) >= 4 and not any(ch.isdigit() for ch in text)
+
+
 def _fits(level1: str, level2: str | None) -> bool:
     return level2 is None or bare_level(level2) in {bare_level(x) for x in INDICATOR_TAXONOMY[level1]}
 
@@ -46,7 +51,8 @@ def indicator_checks(doc: ContractFile) -> list[Check]:
                                 "indicators|taxonomy"))
         if ind.operator is not None:
             if ind.operator in NUMERIC_OPERATORS:
-                ok, need = _is_number(ind.value), "a number"
+                # a number, or a reference printed in words (≤《收费标准》建议律师费)
+                ok, need = _is_number(ind.value) or _is_reference(ind.value), "a number or a reference"
             else:  # 定性: a word, not a number
                 ok, need = ind.value is not None and not _is_number(ind.value), "a word"
             target = f"{_who(ind)}: {ind.operator} {ind.value} {ind.unit or ''}".rstrip()

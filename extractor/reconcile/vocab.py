@@ -23,7 +23,7 @@ MEASURE_PART = re.compile(
 NON_ADDITIVE = re.compile(r"%|％|增减|增长|比上年|变动|比例|比重|占比|率$")
 
 # "Of which" columns and rows: a subset of what precedes them, never a summand.
-SUBSET_PREFIX = re.compile(r"^(其中[:：]?|含[:：])")
+SUBSET_PREFIX = re.compile(r"^(其中[:：]?|含[:：]|扣除)")  # 扣除基建项目后预算数: part of 项目支出
 
 # Meanings of header parts (first match wins); used for cross-table agreement, the
 # 三公 breakdown and partitions. Order matters: specific before general.
@@ -66,8 +66,8 @@ NUMBERING: tuple[tuple[int, re.Pattern[str]], ...] = (
     (1, re.compile(r"^[一二三四五六七八九十百]+[、.．,，]")),
     (2, re.compile(r"^[(（][一二三四五六七八九十百]+[)）][、.．]?")),
     (3, re.compile(r"^\d+[、.．](?!\d)")),
-    (3, re.compile(r"^[(（]\d+[)）][、.．]?")),
-    (3, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]")),
+    (4, re.compile(r"^[(（]\d+[)）][、.．]?")),  # 1、财政拨款 > (1)一般公共预算拨款 (西安)
+    (5, re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]")),
 )
 
 # Row labels of the balance tables (after numbering is stripped).
@@ -78,7 +78,7 @@ SUB_LABEL = re.compile(
 )
 CARRY_LABEL = re.compile(
     r"^(上年结转|上年结余|年初结转|年初财政拨款结转|使用非财政拨款结余|用事业基金弥补|上年财政拨款结转|"
-    r"结转下年|下年结转|年末结转|年末财政拨款结转|结余分配|提取)"
+    r"结转下年|下年结转|年末结转|年末财政拨款结转|年终结转|结余分配|提取)"
 )
 
 # A table's grand-total row (code null).
