@@ -82,3 +82,18 @@ def test_a_reference_in_words_is_a_valid_target() -> None:
     r = reconcile(doc(indicators=[ind, lost]))
     assert [i.status for i in r.document.indicators][0] is not Status.conflict
     assert [i.holds for i in r.identities if i.kind is IdentityKind.target] == [True, False]
+
+
+def test_identity_naming_a_missing_cell_is_not_asserted(monkeypatch) -> None:
+    # a real document crashed the reconciler (KeyError) on an identity over a cell no record held
+    import extractor.reconcile.identities as ids
+    from extractor.reconcile.cells import read_cells, value_key
+    from extractor.reconcile.spec import Spec
+    from extractor.reconcile.tables import table_runs
+
+    d = doc(li("支出总表", None, "合计", 合计="1.00"))
+    ghost = Spec(kind=IdentityKind.row_sum, tables=("支出总表",), description="ghost",
+                 lhs=(value_key(0, "合计"),), rhs=(value_key(0, "序号序号序号"),), family="x")
+    monkeypatch.setattr(ids, "row_sums", lambda doc, runs: [ghost])
+    built = ids.build(d, table_runs(d), read_cells(d))
+    assert all(s.description != "ghost" for s in built.specs)

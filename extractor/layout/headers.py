@@ -25,6 +25,7 @@ from extractor.vocabulary import (
 )
 
 ROW_NUMBER_HEADERS = {"行次", "栏次", "行号", "序号"}
+_ROW_NUMBERS = re.compile("(?:" + "|".join(ROW_NUMBER_HEADERS) + ")+")
 Role = Literal["code", "unitcode", "label", "amount", "other"]
 
 _PRINTED_AMOUNT = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+\.\d+$")
@@ -136,7 +137,7 @@ def _role(grid: Grid, col: int, key: str, header_rows: int) -> Role:
         return "unitcode"
     if words & CODE_HEADERS or any(w.endswith(("编码", "代码")) for w in words):
         return "code"
-    if key.split("/")[-1] in ROW_NUMBER_HEADERS:  # 行次 1, 2, 3…: row numbers, not amounts
+    if _ROW_NUMBERS.fullmatch(key.split("/")[-1]):  # 行次 1, 2, 3… (序号 printed thrice merged too)
         return "other"
     texts = [_clean(c) for c in grid.cells if c.row >= header_rows and c.col == col and not c.empty]
     amounts = sum(1 for t in texts if is_amount(t))

@@ -45,7 +45,9 @@ def build(doc: ContractFile, runs: list[TableRun], cells: dict[CellKey, Cell]) -
     specs, seen = [], set()
     for s in raw:
         sig = (frozenset(s.lhs), tuple(sorted(s.rhs)), s.const)
-        if sig not in seen and s.keys():
+        # an identity naming a cell the records do not hold (a header read differently on
+        # one page) cannot be evaluated: it is not asserted (a real document crashed on one)
+        if sig not in seen and s.keys() and all(k in cells for k in s.keys()):
             seen.add(sig)
             specs.append(s)
     evals = [evaluate(s, cells) for s in specs]
