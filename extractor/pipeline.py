@@ -81,6 +81,11 @@ class Pending:
     reasons: list[str]
 
 
+def _names_indicators(table: Table) -> bool:
+    """Does the table print indicators at all (a 指标 word anywhere), or only targets in prose?"""
+    return any("指标" in c.text for p in table.parts for c in p.grid.cells)
+
+
 def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
     """The grid strategy: recognised tables read deterministically, nothing guessed."""
     items: list[LineItem] = []
@@ -91,9 +96,9 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
             found = read_indicators(table)
             indicators.extend(found)
             amounts = None if found else project_amounts(table)
-            if amounts is not None:  # a project list with prose targets: its amounts are line items
-                items.extend(read_line_items(amounts))
-            if not found and not analysis.has_prose(table):
+            listed = read_line_items(amounts) if amounts is not None else []
+            items.extend(listed)  # a project list with prose targets: its amounts are line items
+            if not found and not analysis.has_prose(table) and not (listed and not _names_indicators(table)):
                 pending.append(Pending(table.id, table.pages, ["indicator block not recognised"]))
             continue
         reasons = unreadable(table)

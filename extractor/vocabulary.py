@@ -55,6 +55,9 @@ CODE_IN_LABEL: tuple[re.Pattern[str], ...] = (
     re.compile(r"^\s*(\d{3,7})\s*[-－—–_]\s*(\S.*)$", re.S),
     re.compile(r"^\s*(\d{3,7})\s+(\S.*)$", re.S),
 )
+# The amount column of a project list printed as a 绩效目标表 (项目名称 | 金额 | 绩效目标 …).
+PROJECT_AMOUNT_HEADER = re.compile(r"金额|预算数|预算金额|资金")
+
 # Which classification column gives the row's `code` when several print one, in order: the
 # function classification, else the department economic one (301xx, as 基本支出表 use).
 PRIMARY_CODE_HEADERS: tuple[re.Pattern[str], ...] = (re.compile(r"功能"), re.compile(r"部门"))

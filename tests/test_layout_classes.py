@@ -141,3 +141,50 @@ def test_subtotal_then_qizhong_split_is_a_partition() -> None:
     # a 其中 after a plain column stays a subset
     keys = ("合计", "基本支出", "项目支出", "其中:政府采购")
     assert [t.label for t in row_templates(keys)] == ["合计 = 基本支出 + 项目支出"]
+
+
+def test_indicator_table_continued_with_fewer_rules_is_stitched(tmp_path: Path) -> None:
+    # 西安 p50 → p51: the continuation draws only the indicator columns' rules
+    doc = new_pdf()
+    page = doc.new_page(width=595, height=842)
+    write_text(page, 200, 50, "部门整体支出绩效目标表", size=14)
+    rows = [
+        ["部门名称", ("西安市统计局", 1, 5), None, None, None, None],
+        ["", "一级指标", "二级指标", ("三级指标", 1, 2), None, "指标值"],
+        ["", "产出指标", "数量指标", ("清查户数(万户)", 1, 2), None, "≥110"],
+        ["", "", "质量指标", ("调查数据准确率(%)", 1, 2), None, "100"],
+    ]
+    draw_table(page, rows, [40, 80, 100, 90, 90, 70], top=80)
+    page = doc.new_page(width=595, height=842)
+    rows2 = [["", "", "采购物资合格率(%)", "100"],
+             ["满意度指标", "服务对象满意度指标", "各部门满意度(%)", "≥90"]]
+    draw_table(page, rows2, [80, 100, 180, 70], top=80, left=80)
+    analysis = analyse(save(doc, tmp_path / "x.pdf"))
+    (table,) = analysis.tables
+    assert table.pages == [1, 2]
+    got = [(i.level1, i.level2, i.name, i.value, i.page) for i in read_grid(analysis).indicators]
+    assert got == [
+        ("产出指标", "数量指标", "清查户数(万户)", "110", 1),
+        ("产出指标", "质量指标", "调查数据准确率(%)", "100", 1),
+        ("产出指标", "质量指标", "采购物资合格率(%)", "100", 2),
+        ("满意度指标", "服务对象满意度指标", "各部门满意度(%)", "90", 2),
+    ]
+
+
+def test_project_list_with_prose_targets_gives_project_amounts(tmp_path: Path) -> None:
+    doc = new_pdf()
+    page = doc.new_page(width=595, height=842)
+    write_text(page, 150, 50, "部门预算绩效管理情况 项目绩效目标表", size=12)
+    rows = [
+        ["二级预算单位名称", "一级项目名称", "预算数（万元）", "绩效目标"],
+        ["深圳市民政局（本级）", "社工服务项目", "628.10", "推进社会工作服务开展。"],
+        ["深圳市民政局（本级）", "社会组织管理", "569.04", "强化社会组织登记审查。"],
+    ]
+    draw_table(page, rows, [110, 100, 80, 200], top=80)
+    analysis = analyse(save(doc, tmp_path / "s.pdf"))
+    out = read_grid(analysis)
+    assert [(i.table, i.name, i.values) for i in out.line_items] == [
+        ("项目支出表", "社工服务项目", {"预算数(万元)": "628.10"}),
+        ("项目支出表", "社会组织管理", {"预算数(万元)": "569.04"}),
+    ]
+    assert out.indicators == []

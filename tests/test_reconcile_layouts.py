@@ -97,3 +97,18 @@ def test_identity_naming_a_missing_cell_is_not_asserted(monkeypatch) -> None:
     monkeypatch.setattr(ids, "row_sums", lambda doc, runs: [ghost])
     built = ids.build(d, table_runs(d), read_cells(d))
     assert all(s.description != "ghost" for s in built.specs)
+
+
+def test_rows_heading_the_rows_after_them_are_levels_not_parts() -> None:
+    # 苏州 政府采购表: 合计 → 货物 → 苏州市审计局 → items; 服务 → 苏州市审计局 → items
+    k = "总计"
+    rows = [("合计", "188.50"), ("货物", "5.50"), ("苏州市审计局", "5.50"), ("定额/办公费/复印纸", "1.30"),
+            ("设备购置/办公设备购置/便携式计算机", "4.20"), ("服务", "183.00"), ("苏州市审计局", "183.00"),
+            ("物业管理费/物业管理费", "13.00"), ("区域重点项目协审经费/委托业务费", "170.00")]
+    r = reconcile(doc(*[li("政府采购表", None, n, **{k: v}) for n, v in rows]))
+    totals = [i for i in r.identities if i.kind is IdentityKind.table_total]
+    assert len(totals) == 5 and all(i.holds for i in totals)
+    assert all(i.status is Status.ok for i in r.document.line_items)
+    rows[4] = ("设备购置/办公设备购置/便携式计算机", "4.30")  # now nothing nests: the flat sum is checked and fails
+    r = reconcile(doc(*[li("政府采购表", None, n, **{k: v}) for n, v in rows]))
+    assert any(not i.holds for i in r.identities)

@@ -15,7 +15,7 @@ from extractor.layout.headers import Column, Header
 from extractor.layout.tables import Part, Table
 from extractor.normalize import fold_fullwidth, normalize_amount, normalize_name
 from extractor.records import TABLE_KINDS, CellSource, LineItem, Provenance
-from extractor.vocabulary import CODE_IN_LABEL, PRIMARY_CODE_HEADERS
+from extractor.vocabulary import CODE_IN_LABEL, PRIMARY_CODE_HEADERS, PROJECT_AMOUNT_HEADER
 
 _VALID_CODE_LENGTHS = (3, 5, 7)
 
@@ -218,11 +218,13 @@ def project_amounts(table: Table) -> Table | None:
     """A 绩效目标表 printed as a project list (项目名称 | 金额(万元) | 绩效目标 | 绩效指标):
     the same table seen as a 项目支出表, prose columns set aside; None if it is not one."""
     columns = table.header.columns
-    amounts = [c for c in columns if c.role == "amount" and "金额" in c.key]
+    amounts = [c for c in columns if c.role == "amount" and PROJECT_AMOUNT_HEADER.search(c.key)]
     labels = [c for c in columns if c.role == "label"]
-    if not amounts or not labels or not any("名称" in c.key for c in labels):
+    named = [c for c in labels if "名称" in c.key]
+    if not amounts or not named:
         return None
-    name_col = next(c for c in labels if "名称" in c.key)
+    # 二级预算单位名称 | 一级项目名称 | 预算数（万元）| 绩效目标 (深圳): the project's, not the unit's
+    name_col = next((c for c in named if "项目" in c.key), named[0])
     unit = table.unit
     if unit is None:
         m = next((m for c in amounts if (m := _UNIT_IN_HEADER.search(c.key))), None)

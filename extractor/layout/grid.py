@@ -264,3 +264,34 @@ def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
         grids.append(build_grid(page, xs, ys, ch, cv, inside))
     grids.sort(key=lambda g: (g.box[1], g.box[0]))
     return grids
+
+
+def on_columns(grid: Grid, xs: list[float], tol: float = 4.0) -> Grid | None:
+    """The grid re-indexed on a finer set of column boundaries that contains all of its own
+    (a table's continuation page that draws fewer vertical rules than its first page); None
+    when one of its boundaries is not among `xs`."""
+    index: list[int] = []
+    for x in grid.xs:
+        j = next((j for j, y in enumerate(xs) if abs(x - y) <= tol), None)
+        if j is None:
+            return None
+        index.append(j)
+    cells = [Cell(c.row, index[c.col], c.rowspan, index[c.col + c.colspan] - index[c.col], c.box, c.words, c.text)
+             for c in grid.cells]
+    owner = [[0] * (len(xs) - 1) for _ in range(grid.n_rows)]
+    for n, c in enumerate(cells):
+        for r in range(c.row, c.row + c.rowspan):
+            for k in range(c.col, c.col + c.colspan):
+                owner[r][k] = n
+    covered = {(r, k) for c in cells for r in range(c.row, c.row + c.rowspan) for k in range(c.col, c.col + c.colspan)}
+    extra: list[Cell] = []  # columns of `xs` outside this grid: empty cells
+    for r in range(grid.n_rows):
+        for k in range(len(xs) - 1):
+            if (r, k) not in covered:
+                extra.append(Cell(r, k, 1, 1, (xs[k], grid.ys[r], xs[k + 1], grid.ys[r + 1])))
+                owner[r][k] = len(cells) + len(extra) - 1
+    all_cells = cells + extra
+    order = sorted(range(len(all_cells)), key=lambda n: (all_cells[n].row, all_cells[n].col))
+    rank = {n: i for i, n in enumerate(order)}
+    return Grid(grid.page, grid.box, list(xs), grid.ys, [all_cells[n] for n in order],
+                [[rank[n] for n in row] for row in owner])

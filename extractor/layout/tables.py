@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extractor.layout.grid import Grid, find_grids
+from extractor.layout.grid import Grid, find_grids, on_columns
 from extractor.layout.headers import Header, caption_texts, read_header
 from extractor.normalize import is_amount, normalize_name
 from extractor.read.page import Page, Word
@@ -147,7 +147,10 @@ def _continues(prev: Table, nxt: Table, prev_was_last: bool) -> bool:
     if not prev_was_last or nxt.parts[0].grid.page != prev.parts[-1].grid.page + 1:
         return False
     a, b = prev.parts[-1].grid, nxt.parts[0].grid
-    if a.n_cols != b.n_cols or any(abs(x - y) > 4 for x, y in zip(a.xs, b.xs)):
+    same = a.n_cols == b.n_cols and all(abs(x - y) <= 4 for x, y in zip(a.xs, b.xs))
+    # an indicator table continued with fewer rules drawn (西安 p50 → p51): columns a subset
+    fewer = prev.kind == "绩效目标表" and b.n_cols < a.n_cols and on_columns(b, a.xs) is not None
+    if not (same or fewer):
         return False
     if not nxt.title:
         return True
@@ -183,6 +186,10 @@ def stitch(tables: list[Table]) -> list[Table]:
             first_on_page = i == 0 or tables[i - 1].parts[-1].grid.page != t.parts[0].grid.page
             if first_on_page and prev_last and _continues(prev, t, True):
                 part = t.parts[0]
+                if part.grid.n_cols != prev.parts[-1].grid.n_cols:
+                    grid = on_columns(part.grid, prev.parts[-1].grid.xs)
+                    assert grid is not None  # _continues checked it
+                    part = Part(grid, read_header(grid))
                 if part.header.columns != prev.header.columns:
                     # read the body with the first page's columns, past a repeated header
                     repeated = _repeated_header_rows(prev.parts[0], part.grid)

@@ -9,9 +9,11 @@ listing is partial and the parent is not checked. The 合计 row = Σ top-level 
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
+from extractor.normalize import to_decimal
 from extractor.records import ContractFile
-from extractor.reconcile.cells import value_key
+from extractor.reconcile.cells import decimals, value_key
 from extractor.reconcile.models import IdentityKind
 from extractor.reconcile.spec import Spec
 from extractor.reconcile.tables import TableRun, label, total_rows
@@ -126,6 +128,10 @@ def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
         elif run.kind == "三公经费表" and (by_rows := _sangong_rows(doc, run, total, others)):
             specs += by_rows
             continue
+        elif (tree := _nested(doc, total, others)) is not None:
+            # rows heading the rows after them (货物 → 苏州市审计局 → items; unit → its projects)
+            specs += _tree_specs(doc, run, tree)
+            top = [head for head, _ in tree]
         elif (others and all("/" not in doc.line_items[i].name for i in others) and _plain_rows(doc, others)
               and len(_shared_keys(doc, [total, *others])) >= 2 and not _chain(doc, total, others)):
             # Without codes nothing says the rows are one level (项目支出表: unit → sub-unit →
@@ -147,6 +153,56 @@ def table_totals(doc: ContractFile, runs: list[TableRun]) -> list[Spec]:
                 _sum_spec(IdentityKind.table_total, run, f"{label(item, key)} = Σ {len(top)} top-level rows",
                           total, top, key, "table_total")
             )
+    return specs
+
+
+def _amount(doc: ContractFile, i: int, key: str) -> Decimal:
+    return to_decimal(doc.line_items[i].values.get(key)) or Decimal(0)
+
+
+Tree = list[tuple[int, "Tree"]]
+
+
+def _nested(doc: ContractFile, total: int, others: list[int]) -> Tree | None:
+    """Rows listed without codes whose flat sum misses the total because some rows head the
+    rows after them (货物 → 苏州市审计局 → 复印纸, 计算机; a unit → its projects): the tree
+    in which every head equals the rows it heads and the top rows add up to the total. None
+    when the flat sum holds or no such tree exists. Judged on the first shared column."""
+    rows = [i for i in others if any(v is not None for v in doc.line_items[i].values.values())]
+    keys = _shared_keys(doc, [total, *rows])
+    if len(rows) < 3 or not keys:
+        return None
+    key = keys[0]
+    places = max(decimals(doc.line_items[i].values.get(key) or "") for i in [total, *rows])
+    half = Decimal(1).scaleb(-places) / 2  # rounding each printed summand may hide
+    values = [_amount(doc, i, key) for i in rows]
+    target = _amount(doc, total, key)
+    if abs(sum(values, Decimal(0)) - target) <= half * len(rows):
+        return None
+
+    def level(pos: int, want: Decimal, depth: int) -> tuple[int, Tree] | None:
+        """Rows from `pos` that add up to `want`, each a leaf or the head of its own level."""
+        acc, out = Decimal(0), []
+        while pos < len(rows) and acc < want - half * (len(out) + 1):
+            sub = level(pos + 1, values[pos], depth + 1) if depth < 3 and values[pos] else None
+            out.append((rows[pos], sub[1] if sub else []))
+            acc += values[pos]
+            pos = sub[0] if sub else pos + 1
+        return (pos, out) if out and abs(acc - want) <= half * len(out) else None
+
+    found = level(0, target, 0)
+    return found[1] if found is not None and found[0] == len(rows) else None
+
+
+def _tree_specs(doc: ContractFile, run: TableRun, tree: Tree) -> list[Spec]:
+    specs: list[Spec] = []
+    for head, members in tree:
+        if members:
+            parts = [m for m, _ in members]
+            specs += [_sum_spec(IdentityKind.table_total, run, f"{label(doc.line_items[head], key)} = Σ the rows it heads",
+                                head, parts, key, "nested_rows")
+                      for key in _shared_keys(doc, [head, *parts])]
+            specs += _tree_specs(doc, run, members)
     return specs
 
 
