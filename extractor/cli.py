@@ -320,5 +320,80 @@ def models_install(
         out.print(f"[green]✓[/green] {name}: verified (size, sha256, GGUF {spec.architecture}) at {path}")
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
-from extractor.evaluation.cli import eval_app
+layouts_app = typer.Typer(help="Stored table layouts: the shipped ones and those learned from the model or a person.",
+                          no_args_is_help=True)
+app.add_typer(layouts_app, name="layouts")
+
+
+def _book(config: Path | None):  # -> LayoutBook
+    from extractor.layouts import LayoutBook
+
+    return LayoutBook.load(_settings(config).cache_dir)
+
+
+@layouts_app.command("list")
+def layouts_list(config: ConfigOption = None, fmt: FormatOption = "table") -> None:
+    """Every stored layout: signature, kind, source, header."""
+    book = _book(config)
+    rows = sorted(book.all(), key=lambda x: (x.source, x.kind, x.signature))
+    if fmt == "json":
+        out.print_json(json.dumps([x.model_dump(mode="json") for x in rows], ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} layouts (learned: {book.path})", title_justify="left")
+    for col in ("signature", "kind", "source", "columns", "learned"):
+        table.add_column(col)
+    for x in rows:
+        table.add_row(x.signature, x.kind, x.source, " | ".join(x.columns)[:80], x.learned or "")
+    out.print(table)
+
+
+@layouts_app.command("show")
+def layouts_show(signature: Annotated[str, typer.Argument(help="A signature (or its first characters).")],
+                 config: ConfigOption = None) -> None:
+    """One layout: each column's header and role."""
+    found = [x for x in _book(config).all() if x.signature.startswith(signature)]
+    if len(found) != 1:
+        err.print(f"[red]{'no layout' if not found else f'{len(found)} layouts'} matches {signature!r}[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    x = found[0]
+    table = Table(title=f"{x.signature} · {x.kind} · {x.source} {x.note}", title_justify="left")
+    for col in ("column", "header", "role"):
+        table.add_column(col)
+    for i, (key, role) in enumerate(zip(x.columns, x.roles)):
+        table.add_row(str(i), key or "(no header)", role)
+    out.print(table)
+
+
+@layouts_app.command("export")
+def layouts_export(path: Annotated[Path, typer.Argument(help="JSON file to write.")],
+                   learned_only: Annotated[bool, typer.Option("--learned-only", help="Leave out the shipped ones.")] = True,
+                   config: ConfigOption = None) -> None:
+    """Write learned layouts to a file to review, share, or merge into the shipped set."""
+    from extractor.layouts import write_layouts
+
+    book = _book(config)
+    layouts = list(book.learned.values()) if learned_only else book.all()
+    if path.exists() and path.is_dir():
+        err.print(f"[red]{path} is a folder; give a file name[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    write_layouts(path, layouts)
+    out.print(f"{len(layouts)} layouts → {path}")
+
+
+@layouts_app.command("import")
+def layouts_import(path: Annotated[Path, typer.Argument(help="JSON file from `layouts export`.")],
+                   config: ConfigOption = None) -> None:
+    """Merge layouts from a file into the learned ones (a later entry replaces one with its signature)."""
+    from extractor.layouts import read_layouts
+
+    try:
+        incoming = read_layouts(path)
+    except (OSError, ValueError, ValidationError) as exc:
+        err.print(f"[red]cannot read layouts from {path}:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    added, replaced = _book(config).merge(incoming)
+    out.print(f"{added} added, {replaced} replaced from {path}")
+
+
+from extractor.evaluation.cli import eval_app  # noqa: E402
 app.add_typer(eval_app, name="eval")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +13,12 @@ from extractor.extract.prose import read_prose
 from extractor.normalize import normalize_name
 from extractor.extract.indicators import is_indicator_table, read_indicators
 from extractor.extract.ocr_names import settle_ocr_projects
-from extractor.layout.tables import Table, find_tables
+from extractor.layout.tables import Table, find_tables, text_lines
+from extractor.layouts import LayoutBook, apply_layout, header_block, problems
 from extractor.read.page import PdfDocument
 from extractor.read.pdf import OcrOptions, read_pdf
 from extractor.records import ContractFile, Document, Indicator, LineItem
+from extractor.vocabulary import COVER_DEPARTMENT, DEPARTMENT_FIELD, DEPARTMENT_QUALIFIER, NOT_A_NAME, YEAR
 
 
 @dataclass(slots=True)
@@ -53,12 +56,55 @@ def _doc_type(tables: list[Table]) -> str:
     return "部门预算"
 
 
+def _cover_text(pdf: PdfDocument) -> str:
+    """The first page's first lines (the cover or the title block), joined."""
+    if not pdf.pages:
+        return ""
+    return " ".join(line.text for line in text_lines(pdf.pages[0].words)[:8])
+
+
+def _form_department(tables: list[Table]) -> str | None:
+    """'部门名称 | 广州市政务服务和数据管理局' in a form's first rows."""
+    for table in tables[:3]:
+        grid = table.parts[0].grid
+        for row in range(min(grid.n_rows, 8)):
+            cells = [c for c in grid.row_cells(row) if not c.empty]
+            for label, value in zip(cells, cells[1:]):
+                if DEPARTMENT_FIELD.match(normalize_name(label.text)):
+                    return normalize_name(value.text)
+    return None
+
+
+def _department(pdf: PdfDocument, tables: list[Table]) -> str | None:
+    """From the tables' 部门/单位 fields, else a form's 部门名称, else the cover or title; never a
+    placeholder (（盖章）, 金额, XX); the unit qualifiers （本级）/（汇总） dropped."""
+    cover = COVER_DEPARTMENT.search(re.sub(r"\s+", "", _cover_text(pdf)))
+    candidates = [
+        _most_common([t.department for t in tables if t.department and not NOT_A_NAME.search(t.department)]),
+        _form_department(tables),
+        cover.group("dept") if cover else None,
+        *(m.group("dept") for t in tables if (m := COVER_DEPARTMENT.search(normalize_name(t.title)))),
+    ]
+    for found in candidates:
+        if isinstance(found, str) and found and not NOT_A_NAME.search(found):
+            return DEPARTMENT_QUALIFIER.sub("", found)
+    return None
+
+
+def _year(pdf: PdfDocument, tables: list[Table]) -> int | None:
+    year = _most_common([t.year for t in tables])
+    if year:
+        return int(year)  # type: ignore[call-overload]
+    m = YEAR.search(_cover_text(pdf))
+    return int(m.group(1)) if m else None
+
+
 def document_record(pdf: PdfDocument, tables: list[Table]) -> Document:
     return Document(
         file=pdf.path.name,
         sha256=pdf.sha256,
-        department=_most_common([t.department for t in tables]),
-        year=_most_common([t.year for t in tables]),
+        department=_department(pdf, tables),
+        year=_year(pdf, tables),
         doc_type=_doc_type(tables),  # type: ignore[arg-type]
     )
 
@@ -86,8 +132,26 @@ def _names_indicators(table: Table) -> bool:
     return any("指标" in c.text for p in table.parts for c in p.grid.cells)
 
 
-def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
-    """The grid strategy: recognised tables read deterministically, nothing guessed."""
+def known_layout(table: Table, book: LayoutBook | None) -> Table | None:
+    """The table read with a stored layout for its header, when one fits it (None otherwise)."""
+    if book is None:
+        return None
+    layout = book.find(header_block(table).signature)
+    if layout is None or layout.kind == "绩效目标表" or problems(table, layout.roles, layout.kind):
+        return None
+    mapped = apply_layout(table, layout)
+    return mapped if not unreadable(mapped) else None
+
+
+def stamp_layout(items: list[LineItem], signature: str) -> list[LineItem]:
+    """Records read under a stored or learned layout say which one."""
+    return [i.model_copy(update={"provenance": i.provenance.model_copy(update={"layout": signature})})
+            if i.provenance else i for i in items]
+
+
+def grid_read(analysis: Analysis, book: LayoutBook | None = None) -> tuple[ContractFile, list[Pending]]:
+    """The grid strategy: recognised tables read deterministically, nothing guessed; a table
+    the rules do not know is read under a stored layout for its header, if there is one."""
     items: list[LineItem] = []
     indicators: list[Indicator] = []
     pending: list[Pending] = []
@@ -103,6 +167,10 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
             continue
         reasons = unreadable(table)
         if reasons:
+            mapped = known_layout(table, book)
+            if mapped is not None:
+                items.extend(stamp_layout(read_line_items(mapped), header_block(table).signature))
+                continue
             pending.append(Pending(table.id, table.pages, reasons))
             continue
         items.extend(read_line_items(table))
@@ -123,5 +191,5 @@ def grid_read(analysis: Analysis) -> tuple[ContractFile, list[Pending]]:
     return doc, pending
 
 
-def read_grid(analysis: Analysis) -> ContractFile:
-    return grid_read(analysis)[0]
+def read_grid(analysis: Analysis, book: LayoutBook | None = None) -> ContractFile:
+    return grid_read(analysis, book)[0]

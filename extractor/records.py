@@ -83,6 +83,8 @@ class Provenance(BaseModel):
         default_factory=dict,
         description="field → source; line-item amounts use 'values.<header>'",
     )
+    layout: str | None = Field(default=None, exclude_if=_unset,
+                               description="signature of the stored layout the columns were read with")
 
 
 class _Record(BaseModel):

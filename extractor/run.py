@@ -24,12 +24,13 @@ from extractor.extract.llm.client import LLMClient, resolve_endpoint
 from extractor.extract.llm.server import EmbeddedServer
 from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import Model, Outcome, Strategy, extract
+from extractor.layouts import LayoutBook
 from extractor.pipeline import Analysis, analyse_pdf
 from extractor.read.pdf import OcrOptions, ReadError, read_pdf, sha256_file
 from extractor.reconcile.stage import summary as reconcile_summary
 from extractor.records import dumps_contract
 
-TASKS = ("indicators", "line_items", "header_map")
+TASKS = ("indicators", "line_items", "layout")
 STATE_FILE = ".state.json"
 
 
@@ -131,6 +132,7 @@ def _output(outcome: Outcome, analysis: Analysis, strategy: str, model: Model | 
         "pending": [{"chunk": p.chunk_id, "pages": p.pages, "reasons": p.reasons} for p in outcome.pending],
         "failures": outcome.failures,
         "disagreements": outcome.disagreements,
+        "mapped": outcome.mapped,
     }
     if outcome.reconciled is not None:
         data["reconciliation"] = reconcile_summary(outcome.reconciled, outcome.rereads)
@@ -145,8 +147,11 @@ def run_batch(files: list[Path], out_dir: Path, settings: Settings, strategy: St
     state = _load_state(out_dir) if resume else {}
     summary = RunSummary(ledger=Ledger(budget=settings.run.token_budget))
     ocr = OcrOptions(engine=settings.ocr.engine, dpi=settings.ocr.dpi)
+    book = LayoutBook.load(settings.cache_dir)
     with open_model(settings, strategy, summary.ledger, prompt_versions) as model:
         summary.model = model.describe() if model else None
+        if model is not None:
+            model.layouts = book  # one book per run: what the model maps here is read freely later
         key = _settings_key(strategy, model)
         for path in files:
             start = time.monotonic()
@@ -160,7 +165,7 @@ def run_batch(files: list[Path], out_dir: Path, settings: Settings, strategy: St
                 else:
                     pdf = read_pdf(path, ocr=ocr, on_page=(lambda n, p=path: on_page(p.name, n, 0)) if on_page else None)
                     analysis = analyse_pdf(pdf)
-                    outcome = extract(analysis, strategy, model)
+                    outcome = extract(analysis, strategy, model, book)
                     seconds = time.monotonic() - start
                     target.write_text(_output(outcome, analysis, strategy, model, summary.ledger, seconds),
                                       encoding="utf-8")

@@ -37,8 +37,21 @@ UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|千元|元)")
 # A blank field ("部门： 金额单位：万元") and a unit line ("单位：万元") name no department.
 DEPARTMENT_LINE = re.compile(
     r"(?:部门|单位|预算单位|部门名称|单位名称|编制单位|填报单位)\s*[:：]\s*"
-    r"(?!金额|单位|万元|千元|元\b|元$)(\S+?)(?:\s|单位|金额|$)"
+    r"(?!金额|单位|万元|千元|元\b|元$|[（(]?盖章)(\S+?)(?:\s|单位|金额|$)"
 )
+# A cover or title naming the department: "2026年烟台市司法局部门预算", "福州市医疗保障局 部门预算",
+# "西安市统计局（汇总） 2026年部门预算公开说明" (text of the first page's first lines, joined).
+ORG_SUFFIX = r"(?:局|委员会|办公厅|办公室|人民法院|人民检察院|法院|检察院|办事处|人民政府|中心|委|厅|院|部|会|所|站|馆|社|处)"
+COVER_DEPARTMENT = re.compile(
+    r"(?:20\d\d\s*年度?)?\s*(?P<dept>[\u4e00-\u9fff]{2,30}?" + ORG_SUFFIX + r")\s*(?:[（(](?:汇总|本级)[)）])?\s*"
+    r"(?:20\d\d\s*年度?)?\s*(?:部门|单位)?(?:预算|决算)"
+)
+# A form's field naming the department ("部门名称 | 广州市政务服务和数据管理局").
+DEPARTMENT_FIELD = re.compile(r"^(?:部门|单位|部门\(单位\)|部门（单位）|预算单位|主管部门)名称$")
+# Suffixes that qualify a unit, not name the department: 深圳市民政局（本级）, 西安市统计局（汇总）.
+DEPARTMENT_QUALIFIER = re.compile(r"[（(](?:本级|汇总|机关|本部)[)）]$")
+# Not a department's name: placeholders and field labels left in a form.
+NOT_A_NAME = re.compile(r"^[（(]?盖章[)）]?$|^金额|^XX|^××|^\*+$")
 YEAR = re.compile(r"(20\d\d)\s*年")
 EMPTY_TABLE = re.compile(r"本表无数据|无数据|无相关收支|本表为空|空表|无此项")
 

@@ -29,7 +29,7 @@ def _text_chunk(text: str = PROSE) -> Chunk:
 
 
 def test_every_task_has_a_versioned_prompt_with_the_rules() -> None:
-    for task in ("indicators", "line_items", "header_map"):
+    for task in ("indicators", "line_items", "layout"):
         p = prompts.load(task)
         assert p.version.startswith("v") and p.id == f"{task}/{p.version}"
         assert "JSON" in p.system

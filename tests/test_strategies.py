@@ -45,7 +45,7 @@ def _model(answer: dict) -> tuple[Model, dict]:
 
     client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"), LLMSettings(max_retries=0, max_reasks=0),
                        Ledger(), cache_dir=None, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    return Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "header_map")}), seen
+    return Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "layout")}), seen
 
 
 # The model misreads one cell (1196.38) and shifts another into the wrong column.
@@ -95,7 +95,7 @@ def test_an_answer_cut_at_max_tokens_fails_the_chunk_not_the_document(tmp_path: 
 
     client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"), LLMSettings(max_retries=0, max_reasks=0),
                        Ledger(), cache_dir=None, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    model = Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "header_map")})
+    model = Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "layout")})
     out = extract(analyse(_pdf(tmp_path)), "llm", model)
     assert out.doc.line_items == [] and len(out.failures) == 1
     assert "p1-t1" in out.failures[0] and [p.chunk_id for p in out.pending] == ["p1-t1"]

@@ -282,3 +282,75 @@ def baseline_cmd(
     from extractor.evaluation import baseline
 
     raise typer.Exit(baseline.main(["--write"] if write else []))
+
+
+@eval_app.command("layouts")
+def layouts_cmd(
+    suite: Annotated[Path, typer.Option("--suite", help="Labelled header blocks (JSON lines).")] = Path(
+        "eval/suites/header_blocks.jsonl"),
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only N blocks, spread evenly over the suite.")] = None,
+    prompt: Annotated[Optional[str], typer.Option("--prompt", help="Version of the layout prompt (default: newest).")] = None,
+    out_json: Annotated[Optional[Path], typer.Option("--out", help="Also write every block's result here.")] = None,
+    rules: Annotated[bool, typer.Option("--rules", help="Score the rules' draft alone (no model): the baseline.")] = False,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML config file.")] = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Score the layout mapper (a prompt × model) on labelled header blocks: role accuracy per
+    column, tables fully right, tokens and seconds per table."""
+    from rich.progress import Progress
+
+    from extractor.config import load_settings
+    from extractor.evaluation.layouts import confusions, load_suite, run_mapper, summarize
+    from extractor.extract.llm.usage import Ledger
+    from extractor.run import open_model
+
+    try:
+        blocks = load_suite(suite)
+        if limit is not None and 0 < limit < len(blocks):
+            blocks = [blocks[i * len(blocks) // limit] for i in range(limit)]
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]cannot read the suite:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    if rules:
+        from extractor.evaluation.layouts import score_block
+        from extractor.layouts import draft_roles
+
+        results = [score_block(b, *draft_roles(b)) for b in blocks]
+        described: dict[str, Any] = {"model": "rules (no model)", "prompts": {"layout": "-"}}
+    else:
+        settings = load_settings(config)
+        ledger = Ledger(budget=settings.run.token_budget)
+        with open_model(settings, "auto", ledger, {"layout": prompt} if prompt else None) as model:
+            assert model is not None
+            with Progress(transient=True, console=err) as bar:
+                task = bar.add_task("mapping header blocks", total=len(blocks))
+                results = run_mapper(model, blocks, on_block=lambda r: bar.advance(task))
+            described = model.describe()
+    summary = summarize(results)
+    if out_json is not None:
+        out_json.write_text(json.dumps({"model": described, "summary": summary.model_dump(),
+                                        "blocks": [r.model_dump() for r in results]}, ensure_ascii=False, indent=1),
+                            encoding="utf-8")
+    if fmt == "json":
+        out.print_json(json.dumps({"model": described, "summary": summary.model_dump()}, ensure_ascii=False))
+        return
+    t = Table(title=f"layout mapper · {described.get('model')} · {described.get('prompts', {}).get('layout')} · "
+                    f"{summary.tables} tables", title_justify="left")
+    for col in ("columns right", "tables exact", "kind right", "failed", "answer tokens / table",
+                "prompt tokens / table", "s / table"):
+        t.add_column(col)
+    t.add_row(f"{summary.column_accuracy:.1%} ({sum(r.correct for r in results)}/{summary.columns})",
+              f"{summary.tables_exact}/{summary.tables}", f"{summary.kind_accuracy:.1%}", str(summary.failed),
+              f"{summary.completion_tokens_per_table:.0f}", f"{summary.prompt_tokens_per_table:.0f}",
+              f"{summary.seconds_per_table:.1f}")
+    out.print(t)
+    roles = Table(title="per role (labelled → right)", title_justify="left")
+    for col in ("role", "right", "labelled"):
+        roles.add_column(col)
+    for role, (right, n) in summary.per_role.items():
+        roles.add_row(role, str(right), str(n))
+    out.print(roles)
+    worst = confusions(results)
+    if worst:
+        out.print("most frequent mistakes (labelled → answered): "
+                  + ", ".join(f"{e(a)}→{e(b)} ×{n}" for a, b, n in worst))

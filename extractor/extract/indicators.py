@@ -49,6 +49,11 @@ _DESCRIPTORS = ("label", "level1", "level2", "name", "value")
 _SECOND = ("level2", "name", "value")
 
 
+def field_of_header(header: str) -> str | None:
+    """The indicator field a header cell names (三级指标 → name, 指标性质 → operator …)."""
+    return _field(normalize_name(header))
+
+
 def _field(header: str) -> str | None:
     for name, words in FIELD_HEADERS:
         if any(w in header for w in words):
@@ -58,8 +63,12 @@ def _field(header: str) -> str | None:
     return near.pop() if len(near) == 1 else None
 
 
-def _header_row(grid: Grid) -> int | None:
+def indicator_header_row(grid: Grid) -> int | None:
+    """The row naming the indicator columns (一级/二级/三级指标, or 指标名称 + 指标值 + …)."""
     return next((row for row in range(grid.n_rows) if _is_header_row(grid, row)), None)
+
+
+_header_row = indicator_header_row
 
 
 def _columns(grid: Grid, row: int) -> dict[str, int]:
@@ -238,7 +247,25 @@ def _classify(grid: Grid, row: int, columns: dict[str, int] | None) -> _Row:
     return out
 
 
-def read_indicators(table: Table) -> list[Indicator]:
+# A layout's indicator roles → the reader's fields ("target": a value cell holding ≥96% whole).
+ROLE_FIELDS = {"project": "project", "level1": "level1", "level2": "level2", "name": "name",
+               "operator": "operator", "value": "value", "target": "value", "unit": "unit", "weight": "weight",
+               "direction": "direction"}
+
+
+def mapped_fields(roles: list[str]) -> dict[str, int]:
+    """Column of each indicator field under a layout's roles (the first column of a role)."""
+    out: dict[str, int] = {}
+    for col, role in enumerate(roles):
+        f = ROLE_FIELDS.get(role)
+        if f and f not in out:
+            out[f] = col
+    return out
+
+
+def read_indicators(table: Table, fields: dict[str, int] | None = None) -> list[Indicator]:
+    """Every indicator of a 绩效目标表; `fields` (from a stored layout or the model's mapping)
+    names the columns of a table whose header the rules do not recognise."""
     scope = _scope(table)
     out: list[Indicator] = []
     columns: dict[str, int] | None = None
@@ -258,6 +285,9 @@ def read_indicators(table: Table) -> list[Indicator]:
             start = header + 1
             if scope == "项目":
                 project = _form_project(grid, header) or project
+        elif fields and "name" in fields:
+            columns, in_block = dict(fields), True
+            start = part.header.header_rows
         for row in range(start, grid.n_rows):
             if scope == "项目" and (named := _row_project(grid, row)):
                 project, level1, level2, level2_right = named, None, None, None  # the next form starts here

@@ -22,8 +22,12 @@ from extractor.extract.llm.client import LLMClient, LLMError
 from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.usage import BudgetExceeded
 from extractor.layout.tables import Table
-from extractor.pipeline import Analysis, Pending, document_record, grid_read, title_scope
-from extractor.records import ContractFile, Indicator, LineItem
+from extractor.extract.indicators import mapped_fields
+from extractor.extract.llm.responses import LayoutOut
+from extractor.layouts import Layout, LayoutBook, apply_layout, header_block, problems
+from extractor.normalize import normalize_name
+from extractor.pipeline import Analysis, Pending, document_record, grid_read, stamp_layout, title_scope
+from extractor.records import ContractFile, Document, Indicator, LineItem
 from extractor.reconcile import Reconciled
 from extractor.reconcile.stage import reconcile_document, violated_chunks
 
@@ -37,6 +41,7 @@ class Model:
 
     client: LLMClient
     prompts: dict[str, Prompt]
+    layouts: LayoutBook | None = None  # where accepted mappings are stored (None: not stored)
 
     def describe(self) -> dict[str, object]:
         return {**self.client.endpoint.describe(), "prompts": {t: p.id for t, p in self.prompts.items()}}
@@ -50,6 +55,7 @@ class Outcome:
     disagreements: list[str] = field(default_factory=list)  # `both`: grid vs model
     reconciled: Reconciled | None = None  # statuses, fixes and conflicts of `doc`
     rereads: list[dict[str, object]] = field(default_factory=list)  # auto: tables the model read again
+    mapped: list[dict[str, object]] = field(default_factory=list)  # tables whose columns the model mapped
 
 
 def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, out: Outcome,
@@ -62,21 +68,73 @@ def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, 
                                    title_scope(title), chunk.context or None)
             indicators.extend(got.indicators)
         elif table is not None and (table.kind is None or unreadable(table)):
-            mapped = tasks.header_map(model.client, model.prompts["header_map"], chunk, table, document)
-            if is_indicator_table(mapped) or mapped.kind == "绩效目标表":
-                got = tasks.indicators(model.client, model.prompts["indicators"], chunk, document,
-                                       title_scope(mapped.title), None)
-                indicators.extend(got.indicators)
-            elif unreadable(mapped):
-                out.pending.append(Pending(chunk.id, chunk.pages, ["model's header map still unreadable: "
-                                                                    + "; ".join(unreadable(mapped))]))
-            else:
-                items.extend(read_line_items(mapped))
+            _map_and_read(model, table, document, out, items, indicators)
         elif table is not None:
             items.extend(tasks.line_items(model.client, model.prompts["line_items"], chunk, table, document).line_items)
     except (LLMError, BudgetExceeded) as exc:
         out.failures.append(f"{chunk.id} (pages {', '.join(map(str, chunk.pages))}): {exc}")
         out.pending.append(Pending(chunk.id, chunk.pages, [str(exc)]))
+
+
+MAPPING_TRIES = 2  # a mapping that fails its checks is asked once more, with the reasons
+
+
+def mapping_problems(table: Table, answer: LayoutOut, document: str) -> tuple[list[str], list[LineItem], list[Indicator]]:
+    """Read the table under a proposed mapping and check it: amount columns hold amounts,
+    indicator names are not header words, and every identity of what was read holds."""
+    found = problems(table, answer.roles, answer.kind)
+    if found:
+        return found, [], []
+    if answer.kind == "绩效目标表":
+        fields = mapped_fields(answer.roles)
+        if "name" not in fields:
+            return ["no column is mapped to the indicator name"], [], []
+        inds = read_indicators(table, fields)
+        if not inds:
+            return ["no indicator read under this mapping"], [], []
+        headers = {normalize_name(k) for k in header_block(table).columns}
+        if any(i.name in headers for i in inds):
+            return ["a header row was read as an indicator: the header rows are wrong"], [], []
+        return [], [], inds
+    layout = Layout(signature=header_block(table).signature, columns=header_block(table).columns,
+                    kind=answer.kind, roles=answer.roles)
+    mapped = apply_layout(table, layout)
+    reasons = unreadable(mapped)
+    if reasons:
+        return reasons, [], []
+    items = read_line_items(mapped)
+    if not items:
+        return ["no row read under this mapping"], [], []
+    check = reconcile_document(ContractFile(document=Document(file=document, sha256="0" * 64), line_items=items), set())
+    failing = check.totals.violated
+    if failing:
+        return [f"{failing} of {check.totals.identities} identities fail when read this way"], [], []
+    return [], items, []
+
+
+def _map_and_read(model: Model, table: Table, document: str, out: Outcome, items: list[LineItem],
+                  indicators: list[Indicator]) -> None:
+    """The model maps the table's columns from its header block; the grid reader reads every
+    cell; a mapping that passes its checks is stored, so the next table with this header
+    needs no call. Two tries, then the table is pending with the reasons."""
+    block = header_block(table)
+    n_cols = table.parts[0].grid.n_cols
+    feedback: list[str] | None = None
+    for _ in range(MAPPING_TRIES):
+        answer = tasks.layout(model.client, model.prompts["layout"], block, n_cols, document, table.id, feedback)
+        feedback, got_items, got_inds = mapping_problems(table, answer, document)
+        if not feedback:
+            layout = Layout(signature=block.signature, columns=block.columns, kind=answer.kind, roles=answer.roles,
+                            source="model", note=f"{document} {table.id} p{table.pages[0]}")
+            if model.layouts is not None:
+                model.layouts.learn(layout)
+            items.extend(stamp_layout(got_items, block.signature))
+            indicators.extend(got_inds)
+            out.mapped.append({"chunk": table.id, "pages": table.pages, "signature": block.signature,
+                               "kind": answer.kind, "roles": answer.roles})
+            return
+    out.pending.append(Pending(table.id, table.pages, ["the model's column mapping failed its checks: "
+                                                       + "; ".join(feedback or [])]))
 
 
 def _compare(grid_items: list[LineItem], model_items: list[LineItem]) -> list[str]:
@@ -105,9 +163,10 @@ def _compare(grid_items: list[LineItem], model_items: list[LineItem]) -> list[st
     return report
 
 
-def extract(analysis: Analysis, strategy: Strategy, model: Model | None) -> Outcome:
-    """Read every chunk with the strategy's readers, then reconcile the figures."""
-    out = _read(analysis, strategy, model)
+def extract(analysis: Analysis, strategy: Strategy, model: Model | None, book: LayoutBook | None = None) -> Outcome:
+    """Read every chunk with the strategy's readers, then reconcile the figures. `book`: the
+    stored layouts (tables whose header one knows are read with no model call)."""
+    out = _read(analysis, strategy, model, book if book is not None else (model.layouts if model else None))
     ocr_pages = {p.number for p in analysis.pdf.pages if p.source == "ocr"}
     rec = reconcile_document(out.doc, ocr_pages)
     if strategy == "auto" and model is not None:
@@ -149,9 +208,9 @@ def _reread_failing(analysis: Analysis, model: Model, out: Outcome, rec: Reconci
     return rec
 
 
-def _read(analysis: Analysis, strategy: Strategy, model: Model | None) -> Outcome:
+def _read(analysis: Analysis, strategy: Strategy, model: Model | None, book: LayoutBook | None) -> Outcome:
     document = analysis.pdf.path.name
-    base, pending = grid_read(analysis)
+    base, pending = grid_read(analysis, book)
     if strategy == "grid" or model is None:
         return Outcome(base, pending)
 

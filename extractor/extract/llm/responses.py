@@ -11,8 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
+from extractor.layouts import BUDGET_ROLES, INDICATOR_ROLES
 from extractor.records import TABLE_KINDS
-from extractor.vocabulary import INDICATOR_TAXONOMY, OPERATOR_WORDS
+from extractor.vocabulary import INDICATOR_TAXONOMY, OPERATOR_WORDS, table_kind
 
 _DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 _CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
@@ -130,21 +131,38 @@ class LineItemsOut(BaseModel):
         return v
 
 
-class ColumnRole(BaseModel):
-    index: int = Field(ge=0)
-    role: Literal["code", "unitcode", "label", "amount", "other"]
+ALL_ROLES = tuple(dict.fromkeys((*BUDGET_ROLES, *INDICATOR_ROLES)))
 
 
-class HeaderMapOut(BaseModel):
-    table_kind: Literal[(*TABLE_KINDS, "绩效目标表")]  # type: ignore[valid-type]
-    columns: list[ColumnRole]
+class LayoutOut(BaseModel):
+    """A table's kind and one role per column: what the model may say about a table it maps."""
 
-    @field_validator("columns")
+    kind: Literal[(*TABLE_KINDS, "绩效目标表")]  # type: ignore[valid-type]
+    roles: list[str] | dict[str, str] = Field(
+        description='one role per column: {"0": role, "1": role, …} (or a list in column order)')
+
+    @field_validator("kind", mode="before")
     @classmethod
-    def _columns(cls, v: list[ColumnRole], info: ValidationInfo) -> list[ColumnRole]:
+    def _kind(cls, v: object) -> object:
+        """A kind named in other words ("一般公共预算机关运行经费支出表") is read like a title."""
+        if isinstance(v, str) and v not in (*TABLE_KINDS, "绩效目标表"):
+            return table_kind(v) or "其他"
+        return v
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[str] | dict[str, str], info: ValidationInfo) -> list[str]:
         n = (info.context or {}).get("n_cols")
-        if n is not None:
-            bad = [c.index for c in v if c.index >= n]
-            if bad:
-                raise ValueError(f"column indices {bad} do not exist; the table has columns 0..{n - 1}")
+        if isinstance(v, dict):
+            missing = [str(i) for i in range(n or len(v)) if str(i) not in v]
+            if missing:
+                raise ValueError(f"no role for columns {', '.join(missing)}: give one role for every column number")
+            v = [v[str(i)] for i in range(n or len(v))]
+        v = [r.strip().lower() for r in v]
+        bad = sorted({r for r in v if r not in ALL_ROLES})
+        if bad:
+            raise ValueError(f"unknown roles {bad}; use only: {', '.join(ALL_ROLES)}")
+        n = (info.context or {}).get("n_cols")
+        if n is not None and len(v) != n:
+            raise ValueError(f"{len(v)} roles for {n} columns: give exactly one role per column, in order")
         return v

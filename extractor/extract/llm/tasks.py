@@ -2,8 +2,9 @@
 
 - indicators: a 绩效目标 table, form or prose chunk → indicators
 - line_items: a budget table chunk → line items (the `llm` and `both` strategies)
-- header_map: a table the grid reader did not recognise → its kind and column roles,
-  after which the grid reader reads it (numbers from the page, meaning from the model)
+- layout: a table the rules did not recognise → its kind and one role per column, from
+  its header block only; the grid reader then reads every cell (numbers from the page,
+  meaning from the model), and an accepted mapping is stored as a layout
 
 An answer with ungrounded values is sent back once with the errors; what is still
 ungrounded after that is dropped and flagged by the grounding step.
@@ -11,15 +12,15 @@ ungrounded after that is dropped and flagged by the grounding step.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
 
 from extractor.chunk import Chunk
 from extractor.extract.llm.client import LLMClient
 from extractor.extract.llm.grounding import Grounded, ground_indicators, ground_rows
 from extractor.extract.llm.prompts import Prompt
-from extractor.extract.llm.responses import HeaderMapOut, IndicatorsOut, LineItemsOut
-from extractor.layout.headers import Column, Header
-from extractor.layout.tables import Part, Table
+from extractor.extract.llm.responses import IndicatorsOut, LayoutOut, LineItemsOut
+from extractor.layout.tables import Table
+from extractor.layouts import HeaderBlock, draft_roles
 
 
 def _regrounded(first: Grounded, retry) -> Grounded:  # type: ignore[no-untyped-def]
@@ -69,17 +70,17 @@ def line_items(client: LLMClient, prompt: Prompt, chunk: Chunk, table: Table, do
     return result
 
 
-def header_map(client: LLMClient, prompt: Prompt, chunk: Chunk, table: Table, document: str) -> Table:
-    """The table with the model's kind and column roles; keys stay the printed headers."""
-    n_cols = table.parts[0].grid.n_cols
-    above = " / ".join(line.text for line in table.context[-3:])
-    answer, _ = client.ask(prompt, HeaderMapOut, document, chunk.id, chunk.text + above,
-                           context={"n_cols": n_cols}, chunk=chunk, above=above)
-    roles = {c.index: c.role for c in answer.columns}
-
-    def remap(header: Header) -> Header:
-        cols = tuple(Column(c.index, c.key, roles.get(c.index, c.role)) for c in header.columns)
-        return replace(header, columns=cols)
-
-    parts = [Part(p.grid, remap(p.header)) for p in table.parts]
-    return replace(table, kind=answer.table_kind, parts=parts)
+def layout(client: LLMClient, prompt: Prompt, block: HeaderBlock, n_cols: int, document: str, chunk_id: str,
+           feedback: list[str] | None = None) -> LayoutOut:
+    """The model's kind and column roles for a header block (no numbers: roles only)."""
+    extra = None
+    if feedback:
+        extra = [{"role": "user", "content": "That mapping does not fit the table:\n- " + "\n- ".join(feedback[:8])
+                  + "\nGive the corrected JSON."}]
+        client.ledger.count(document, chunk_id, reasks=1)
+    text = block.render()
+    kind, roles = draft_roles(block)
+    draft = json.dumps({"kind": kind, "roles": {str(i): r for i, r in enumerate(roles)}}, ensure_ascii=False)
+    answer, _ = client.ask(prompt, LayoutOut, document, chunk_id, text, context={"n_cols": n_cols}, extra=extra,
+                           block=text, columns=block.render_columns(), draft=draft, n_cols=n_cols)
+    return answer
