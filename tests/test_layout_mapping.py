@@ -105,3 +105,23 @@ def test_layouts_round_trip_and_merge(tmp_path: Path) -> None:
     book = LayoutBook(path=tmp_path / "book.json")
     assert book.merge(read_layouts(tmp_path / "x.json")) == (1, 0)
     assert book.find("s1") == a and read_layouts(tmp_path / "book.json") == [a]
+
+
+def test_default_model_maps_an_unknown_header_then_no_call(model, tmp_path: Path) -> None:  # noqa: ANN001
+    """The default embedded model (recorded): the unknown table is read exactly under its
+    mapping, and a second document with that header is read with no model call."""
+    from extractor.extract.llm import prompts
+
+    model.prompts["layout"] = prompts.load("layout", "v3")
+    model.layouts = LayoutBook(path=tmp_path / "cache" / "layouts" / "learned.json")
+    out = extract(analyse(_pdf(tmp_path, "a.pdf")), "auto", model)
+    got = [(i.code, i.name, i.values) for i in out.doc.line_items]
+    assert got == [
+        (None, "合计", {"本年数": "1557.33", "人头经费": "1196.33", "专项经费": "361.00"}),
+        ("2040601", "行政运行", {"本年数": "1196.33", "人头经费": "1196.33", "专项经费": None}),
+        ("2040602", "一般行政管理事务", {"本年数": "361.00", "人头经费": None, "专项经费": "361.00"}),
+    ]
+    calls = model.client.ledger.run.calls
+    again = extract(analyse(_pdf(tmp_path, "b.pdf")), "auto", model)
+    assert model.client.ledger.run.calls == calls and not again.pending
+    assert [i.values for i in again.doc.line_items] == [i.values for i in out.doc.line_items]

@@ -40,7 +40,8 @@ _PROJECT_LABEL = re.compile(r"^(项目名称|项目|项目支出名称|项目全
 _LABELS = {"绩效指标", "年度绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "指标名称", "绩效指标名称"}
 _LABEL_COLUMN = {"绩效指标", "年度绩效指标"}  # a form's label column (garbled forms print names there)
 # The form's signature row ends its indicator block.
-_FOOTER = re.compile(r"^(负责人|经办人|联系电话|填报日期|填报人|审核人|单位负责人)[:：]")
+_FOOTER = re.compile(r"^(负责人|经办人|联系电话|填报日期|填报人|审核人|单位负责人)[:：]"
+                     r"|^(总分值|总分|评价总分|评价等级|自评得分|综合评分)")  # a 自评表's scoring rows
 # '203001-江油市司法局' in a project column is the budget unit, not a project.
 _UNIT_NAME = re.compile(r"^\d{3,}[-－—]")
 # Columns read as one indicator's description; "label" is a form's 绩效指标 column, where
