@@ -18,7 +18,7 @@ from extractor.layouts import LayoutBook, apply_layout, header_block, problems
 from extractor.read.page import PdfDocument
 from extractor.read.pdf import OcrOptions, read_pdf
 from extractor.records import ContractFile, Document, Indicator, LineItem
-from extractor.vocabulary import COVER_DEPARTMENT, DEPARTMENT_FIELD, DEPARTMENT_QUALIFIER, NOT_A_NAME, YEAR
+from extractor.vocabulary import COVER_DEPARTMENT, DEPARTMENT_FIELD, DEPARTMENT_QUALIFIER, NOT_A_NAME, ORG_SUFFIX, YEAR
 
 
 @dataclass(slots=True)
@@ -70,8 +70,10 @@ def _form_department(tables: list[Table]) -> str | None:
         for row in range(min(grid.n_rows, 8)):
             cells = [c for c in grid.row_cells(row) if not c.empty]
             for label, value in zip(cells, cells[1:]):
-                if DEPARTMENT_FIELD.match(normalize_name(label.text)):
-                    return normalize_name(value.text)
+                name = normalize_name(value.text)
+                # a field's value, not the next header cell (单位名称 | 合计 in a table's header)
+                if DEPARTMENT_FIELD.match(normalize_name(label.text)) and re.search(ORG_SUFFIX + "$", name):
+                    return name
     return None
 
 
@@ -81,8 +83,8 @@ def _department(pdf: PdfDocument, tables: list[Table]) -> str | None:
     cover = COVER_DEPARTMENT.search(re.sub(r"\s+", "", _cover_text(pdf)))
     candidates = [
         _most_common([t.department for t in tables if t.department and not NOT_A_NAME.search(t.department)]),
-        _form_department(tables),
         cover.group("dept") if cover else None,
+        _form_department(tables),
         *(m.group("dept") for t in tables if (m := COVER_DEPARTMENT.search(normalize_name(t.title)))),
     ]
     for found in candidates:

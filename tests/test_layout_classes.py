@@ -188,3 +188,16 @@ def test_project_list_with_prose_targets_gives_project_amounts(tmp_path: Path) -
         ("项目支出表", "社会组织管理", {"预算数(万元)": "569.04"}),
     ]
     assert out.indicators == []
+
+
+def test_department_and_year_from_the_cover_not_placeholders(tmp_path: Path) -> None:
+    doc = new_pdf()
+    page = doc.new_page(width=595, height=842)
+    write_text(page, 200, 120, "2026年烟台市司法局部门预算", size=16)
+    page = doc.new_page(width=595, height=842)
+    write_text(page, 200, 50, "支出总表", size=14)
+    write_text(page, 40, 70, "部门：（盖章）")
+    write_text(page, 450, 70, "单位：万元")
+    draw_table(page, [["科目编码", "科目名称", "合计"], ["2040601", "行政运行", "10.00"]], [80, 200, 90], top=80)
+    d = read_grid(analyse(save(doc, tmp_path / "c.pdf"))).document
+    assert (d.department, d.year) == ("烟台市司法局", 2026)
