@@ -112,3 +112,13 @@ def test_rows_heading_the_rows_after_them_are_levels_not_parts() -> None:
     rows[4] = ("设备购置/办公设备购置/便携式计算机", "4.30")  # now nothing nests: the flat sum is checked and fails
     r = reconcile(doc(*[li("政府采购表", None, n, **{k: v}) for n, v in rows]))
     assert any(not i.holds for i in r.identities)
+
+
+def test_weights_of_ninety_are_the_template_not_an_error() -> None:
+    # 宁德 部门整体绩效自评表: indicators score 90, 预算执行率 10 is scored above the block
+    inds = [Indicator(scope="部门整体", project=None, level1="产出指标", level2="数量指标", name=f"n{i}",
+                      operator=None, value="1", unit=None, weight=w, direction=None, page=1)
+            for i, w in enumerate(("30", "30", "30"))]
+    assert not [i for i in reconcile(doc(indicators=inds)).identities if i.kind is IdentityKind.weights]
+    inds[0] = inds[0].model_copy(update={"weight": "35"})  # 95: still checked against 100, and fails
+    assert [i.holds for i in reconcile(doc(indicators=inds)).identities if i.kind is IdentityKind.weights] == [False]

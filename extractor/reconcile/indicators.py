@@ -81,8 +81,11 @@ def weight_sums(doc: ContractFile) -> list[Spec]:
         common, n = sums.most_common(1)[0]
         if common != 100 and 3 * n >= 2 * len(full):
             target, why = common, f"{common}, this document's convention ({n} of {len(full)} tables)"
+    # A table summing to exactly 90 against 100 is that template (执行率 scored outside it,
+    # 宁德's 自评表); with no convention to tell, it is not asserted either way.
     return [
         Spec(IdentityKind.weights, (TABLE,), f"{project or scope}: Σ {len(idx)} weights = {why}",
              (), tuple(CellKey("I", i, "weight") for i in idx), "indicators|weights", const=target)
         for (scope, project), idx in full.items()
+        if not (target == 100 and sum(Decimal(doc.indicators[i].weight or 0) for i in idx) == 90)
     ]
