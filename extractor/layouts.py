@@ -23,11 +23,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from extractor.extract.indicators import indicator_header_row
-from extractor.layout.headers import Column, Header
+from extractor.extract.indicators import field_of_header, indicator_header_row
+from extractor.layout.headers import ROW_NUMBER_HEADERS, Column, Header
 from extractor.layout.tables import Part, Table
 from extractor.normalize import is_amount, normalize_name
 from extractor.records import TABLE_KINDS
+from extractor.vocabulary import CODE_HEADERS, UNIT_CODE_HEADERS, table_kind
 
 BUDGET_ROLES = ("code", "unitcode", "label", "amount", "other")
 INDICATOR_ROLES = ("project", "level1", "level2", "name", "operator", "value", "unit", "target", "weight",
@@ -49,11 +50,12 @@ class HeaderBlock(BaseModel):
     def signature(self) -> str:
         return signature(self.columns)
 
+    def _head(self) -> list[str]:
+        return [f"title: {self.title or '(none printed)'}"] + (["above: " + " / ".join(self.above)] if self.above else [])
+
     def render_columns(self) -> str:
         """One line per column: its number, its header and what its first rows print."""
-        lines = [f"title: {self.title or '(none printed)'}"]
-        if self.above:
-            lines.append("above: " + " / ".join(self.above))
+        lines = self._head()
         for i, key in enumerate(self.columns):
             samples = [row[i] for row in self.rows if i < len(row) and row[i]]
             lines.append(f"column {i}: header {key or '(none)'!r}; rows: {', '.join(samples[:3]) or '(empty)'}")
@@ -61,9 +63,7 @@ class HeaderBlock(BaseModel):
 
     def render(self) -> str:
         """The block as the model reads it: numbered columns, then the sample rows."""
-        lines = [f"title: {self.title or '(none printed)'}"]
-        if self.above:
-            lines.append("above: " + " / ".join(self.above))
+        lines = self._head()
         lines.append("columns:")
         lines += [f"  {i}: {key or '(no header)'}" for i, key in enumerate(self.columns)]
         lines.append("first rows:")
@@ -88,19 +88,10 @@ def signature(columns: list[str]) -> str:
     return hashlib.sha256("|".join(norm).encode("utf-8")).hexdigest()[:16]
 
 
-_INDICATOR_FIELD_ROLE = {"level1": "level1", "level2": "level2", "name": "name", "operator": "operator",
-                         "unit": "unit", "weight": "weight", "direction": "direction", "value": "value",
-                         "project": "project"}
-
-
 def draft_roles(block: HeaderBlock) -> tuple[str, list[str]]:
     """The rules' reading of a header block, as a draft for the model to correct: indicator
     header words give indicator roles; otherwise a column of amounts is `amount`, of subject
     codes `code`, of row numbers `other`, of text `label`. Returns (kind guess, roles)."""
-    from extractor.extract.indicators import field_of_header
-    from extractor.layout.headers import ROW_NUMBER_HEADERS
-    from extractor.vocabulary import CODE_HEADERS, UNIT_CODE_HEADERS, table_kind
-
     fields = [field_of_header(k.split("/")[-1]) if k else None for k in block.columns]
     indicator = "name" in fields and ({"value", "operator", "level1", "level2"} & set(fields))
     roles: list[str] = []
@@ -108,7 +99,7 @@ def draft_roles(block: HeaderBlock) -> tuple[str, list[str]]:
         samples = [row[i] for row in block.rows if i < len(row) and row[i]]
         last = key.split("/")[-1] if key else ""
         if indicator:
-            roles.append(_INDICATOR_FIELD_ROLE.get(fields[i] or "", "other"))
+            roles.append(fields[i] if fields[i] in INDICATOR_ROLES else "other")  # a field names its role
         elif last in UNIT_CODE_HEADERS:
             roles.append("unitcode")
         elif last in CODE_HEADERS or (samples and all(s.isdigit() and len(s) in (3, 5, 7) for s in samples)):

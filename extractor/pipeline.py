@@ -134,15 +134,16 @@ def _names_indicators(table: Table) -> bool:
     return any("指标" in c.text for p in table.parts for c in p.grid.cells)
 
 
-def known_layout(table: Table, book: LayoutBook | None) -> Table | None:
-    """The table read with a stored layout for its header, when one fits it (None otherwise)."""
+def known_layout(table: Table, book: LayoutBook | None) -> tuple[Table, str] | None:
+    """The table read with a stored layout for its header, when one fits it, and that
+    layout's signature (None otherwise)."""
     if book is None:
         return None
     layout = book.find(header_block(table).signature)
     if layout is None or layout.kind == "绩效目标表" or problems(table, layout.roles, layout.kind):
         return None
     mapped = apply_layout(table, layout)
-    return mapped if not unreadable(mapped) else None
+    return (mapped, layout.signature) if not unreadable(mapped) else None
 
 
 def stamp_layout(items: list[LineItem], signature: str) -> list[LineItem]:
@@ -169,9 +170,9 @@ def grid_read(analysis: Analysis, book: LayoutBook | None = None) -> tuple[Contr
             continue
         reasons = unreadable(table)
         if reasons:
-            mapped = known_layout(table, book)
-            if mapped is not None:
-                items.extend(stamp_layout(read_line_items(mapped), header_block(table).signature))
+            known = known_layout(table, book)
+            if known is not None:
+                items.extend(stamp_layout(read_line_items(known[0]), known[1]))
                 continue
             pending.append(Pending(table.id, table.pages, reasons))
             continue

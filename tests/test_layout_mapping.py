@@ -5,18 +5,13 @@ asked once more, then the table is pending with the reasons."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import httpx
-
-from extractor.config import LLMSettings
 from extractor.extract.llm import prompts
-from extractor.extract.llm.client import Endpoint, LLMClient
-from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import Model, extract
 from extractor.layouts import Layout, LayoutBook, header_block, read_layouts, write_layouts
 from extractor.pipeline import analyse
+from mockllm import mock_model
 from pdfmaker import draw_table, new_pdf, save, write_text
 
 # A table the rules do not know: no title names its kind, the header words are not theirs.
@@ -39,20 +34,7 @@ def _pdf(tmp_path: Path, name: str, pages: int = 1) -> Path:
 
 
 def _model(answers: list[dict], book: LayoutBook) -> tuple[Model, list[dict]]:
-    seen: list[dict] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(json.loads(request.content))
-        answer = answers[min(len(seen), len(answers)) - 1]
-        return httpx.Response(200, json={
-            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)}}],
-            "usage": {"prompt_tokens": 300, "completion_tokens": 25, "total_tokens": 325}})
-
-    client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"), LLMSettings(max_retries=0, max_reasks=0),
-                       Ledger(), cache_dir=None, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    return Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "layout")}, book), seen
+    return mock_model(answers, book)
 
 
 GOOD = {"kind": "支出总表", "roles": ["label", "amount", "amount", "amount"]}

@@ -13,6 +13,7 @@ from extractor.extract.llm.client import Endpoint, LLMClient
 from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import Model, extract
 from extractor.pipeline import analyse
+from mockllm import mock_model
 from pdfmaker import draw_table, new_pdf, save, write_text
 
 ROWS = [
@@ -32,20 +33,8 @@ def _pdf(tmp_path: Path) -> Path:
     return save(doc, tmp_path / "t.pdf")
 
 
-def _model(answer: dict) -> tuple[Model, dict]:
-    seen = {"n": 0}
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen["n"] += 1
-        return httpx.Response(200, json={
-            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)}}],
-            "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80}})
-
-    client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"), LLMSettings(max_retries=0, max_reasks=0),
-                       Ledger(), cache_dir=None, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    return Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "layout")}), seen
+def _model(answer: dict) -> tuple[Model, list[dict]]:
+    return mock_model([answer])
 
 
 # The model misreads one cell (1196.38) and shifts another into the wrong column.
@@ -63,7 +52,7 @@ def test_llm_strategy_keeps_only_grounded_numbers(tmp_path: Path) -> None:
     assert items["合计"].values == {"合计": "1557.33", "基本支出": "1196.33", "项目支出": "361.00"}
     assert items["行政运行"].values["合计"] is None and "ungrounded:values.合计" in items["行政运行"].flags
     assert items["一般行政管理事务"].values["基本支出"] is None  # printed under 项目支出, not 基本支出
-    assert seen["n"] == 2  # the ungrounded answer was sent back once
+    assert len(seen) == 2  # the ungrounded answer was sent back once
     assert all(i.provenance.method == "llm" for i in out.doc.line_items)
 
 
@@ -82,7 +71,7 @@ def test_grid_and_auto_need_no_call_for_a_recognised_table(tmp_path: Path) -> No
     for strategy in ("grid", "auto"):
         out = extract(analyse(_pdf(tmp_path)), strategy, model)
         assert [i.code for i in out.doc.line_items] == [None, "2040601", "2040602"]
-    assert seen["n"] == 0
+    assert len(seen) == 0
 
 
 def test_an_answer_cut_at_max_tokens_fails_the_chunk_not_the_document(tmp_path: Path) -> None:

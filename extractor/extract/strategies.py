@@ -24,7 +24,7 @@ from extractor.extract.llm.usage import BudgetExceeded
 from extractor.layout.tables import Table
 from extractor.extract.indicators import mapped_fields
 from extractor.extract.llm.responses import LayoutOut
-from extractor.layouts import Layout, LayoutBook, apply_layout, header_block, problems
+from extractor.layouts import HeaderBlock, Layout, LayoutBook, apply_layout, header_block, problems
 from extractor.normalize import normalize_name
 from extractor.pipeline import Analysis, Pending, document_record, grid_read, stamp_layout, title_scope
 from extractor.records import ContractFile, Document, Indicator, LineItem
@@ -79,7 +79,8 @@ def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, 
 MAPPING_TRIES = 2  # a mapping that fails its checks is asked once more, with the reasons
 
 
-def mapping_problems(table: Table, answer: LayoutOut, document: str) -> tuple[list[str], list[LineItem], list[Indicator]]:
+def mapping_problems(table: Table, block: HeaderBlock, answer: LayoutOut,
+                     document: str) -> tuple[list[str], list[LineItem], list[Indicator]]:
     """Read the table under a proposed mapping and check it: amount columns hold amounts,
     indicator names are not header words, and every identity of what was read holds."""
     found = problems(table, answer.roles, answer.kind)
@@ -92,12 +93,11 @@ def mapping_problems(table: Table, answer: LayoutOut, document: str) -> tuple[li
         inds = read_indicators(table, fields)
         if not inds:
             return ["no indicator read under this mapping"], [], []
-        headers = {normalize_name(k) for k in header_block(table).columns}
+        headers = {normalize_name(k) for k in block.columns}
         if any(i.name in headers for i in inds):
             return ["a header row was read as an indicator: the header rows are wrong"], [], []
         return [], [], inds
-    layout = Layout(signature=header_block(table).signature, columns=header_block(table).columns,
-                    kind=answer.kind, roles=answer.roles)
+    layout = Layout(signature=block.signature, columns=block.columns, kind=answer.kind, roles=answer.roles)
     mapped = apply_layout(table, layout)
     reasons = unreadable(mapped)
     if reasons:
@@ -122,7 +122,7 @@ def _map_and_read(model: Model, table: Table, document: str, out: Outcome, items
     feedback: list[str] | None = None
     for _ in range(MAPPING_TRIES):
         answer = tasks.layout(model.client, model.prompts["layout"], block, n_cols, document, table.id, feedback)
-        feedback, got_items, got_inds = mapping_problems(table, answer, document)
+        feedback, got_items, got_inds = mapping_problems(table, block, answer, document)
         if not feedback:
             layout = Layout(signature=block.signature, columns=block.columns, kind=answer.kind, roles=answer.roles,
                             source="model", note=f"{document} {table.id} p{table.pages[0]}")
