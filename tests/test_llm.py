@@ -182,3 +182,13 @@ def test_live_embedded_server_answers_and_stops() -> None:
     for ind in got.indicators:  # whatever the model said, only printed numbers survive
         assert ind.value in (None, "85")
     assert client.ledger.run.calls >= 1
+
+
+def test_amx_cpus_are_recognised_for_the_embedded_server() -> None:
+    """llama.cpp's AMX weight repacking crashes (general protection fault) on the first
+    prompt of more than one token where the container does not grant AMX tile state; the
+    server wrapper turns extra buffer types off on such CPUs."""
+    from extractor.extract.llm.serve import cpu_has_amx
+
+    assert cpu_has_amx("processor\t: 0\nflags\t\t: fpu avx2 avx512f amx_bf16 amx_tile amx_int8\n")
+    assert not cpu_has_amx("processor\t: 0\nflags\t\t: fpu avx2 avx512f\n")

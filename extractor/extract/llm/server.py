@@ -58,7 +58,7 @@ class EmbeddedServer:
         self.port = free_port()
         self.log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", "extractor.extract.llm.serve",  # llama_cpp.server, AMX-safe
             "--model", str(self.model), "--host", "127.0.0.1", "--port", str(self.port),
             "--n_ctx", str(self.n_ctx), "--n_threads", str(self.threads),
         ]
