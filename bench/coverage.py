@@ -20,12 +20,14 @@ from collections import Counter
 from pathlib import Path
 
 from extractor.config import Settings
-from extractor.extract.indicators import is_indicator_table
+from extractor.extract.indicators import field_of_header, is_indicator_table
 from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import extract
+from extractor.normalize import normalize_name
 from extractor.pipeline import analyse
 from extractor.read.pdf import OcrOptions
 from extractor.run import open_model
+from extractor.vocabulary import indicator_level, split_levels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,6 +35,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def _reason(text: str) -> str:
     """A pending reason without its per-table detail (column lists), for counting."""
     return text.split(":")[0].strip()[:48]
+
+
+def _prints_indicators(grid) -> bool:  # type: ignore[no-untyped-def]
+    """Does this page's part of an indicator table print an indicator header or a taxonomy
+    level? Pages that print none (a form's first page that ends before its 绩效指标 block,
+    a project list with goals as prose) have nothing to read."""
+    for cell in grid.cells:
+        text = normalize_name(cell.text)
+        if (indicator_level(text) is not None or split_levels(text) or text in ("绩效指标", "年度绩效指标")
+                or field_of_header(text) in ("level1", "level2", "name")):
+            return True
+    return False
 
 
 def main() -> None:
@@ -62,9 +76,13 @@ def main() -> None:
             doc = outcome.doc
             budget_tables = [t for t in analysis.tables if t.kind not in (None, "绩效目标表")
                              and not is_indicator_table(t) and not t.empty]
-            indicator_pages = {p for t in analysis.tables if is_indicator_table(t) for p in t.pages}
+            # pages of indicator tables that print indicators (empty tables and pages of a form
+            # before its 绩效指标 block print none), and pages of indicator prose
+            indicator_pages = {part.grid.page for t in analysis.tables if is_indicator_table(t) and not t.empty
+                               for part in t.parts if _prints_indicators(part.grid)}
             indicator_pages |= {p for c in analysis.chunks if c.kind == "text" for p in c.pages}
             pages_with = {i.page for i in doc.indicators}
+            indicator_pages |= pages_with  # a continuation page may print names only
             silent_pages = sorted(indicator_pages - pages_with)
             pending = Counter(_reason(r) for p in outcome.pending for r in p.reasons[:1])
             reasons_all.update(pending)

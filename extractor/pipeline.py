@@ -18,7 +18,15 @@ from extractor.layouts import LayoutBook, apply_layout, header_block, problems
 from extractor.read.page import PdfDocument
 from extractor.read.pdf import OcrOptions, read_pdf
 from extractor.records import ContractFile, Document, Indicator, LineItem
-from extractor.vocabulary import COVER_DEPARTMENT, DEPARTMENT_FIELD, DEPARTMENT_QUALIFIER, NOT_A_NAME, ORG_SUFFIX, YEAR
+from extractor.vocabulary import (
+    COVER_DEPARTMENT,
+    DEPARTMENT_FIELD,
+    DEPARTMENT_LABEL,
+    DEPARTMENT_QUALIFIER,
+    NOT_A_NAME,
+    ORG_SUFFIX,
+    YEAR,
+)
 
 
 @dataclass(slots=True)
@@ -65,7 +73,7 @@ def _cover_text(pdf: PdfDocument) -> str:
 
 def _form_department(tables: list[Table]) -> str | None:
     """'部门名称 | 广州市政务服务和数据管理局' in a form's first rows."""
-    for table in tables[:3]:
+    for table in tables:
         grid = table.parts[0].grid
         for row in range(min(grid.n_rows, 8)):
             cells = [c for c in grid.row_cells(row) if not c.empty]
@@ -88,9 +96,19 @@ def _department(pdf: PdfDocument, tables: list[Table]) -> str | None:
         *(m.group("dept") for t in tables if (m := COVER_DEPARTMENT.search(normalize_name(t.title)))),
     ]
     for found in candidates:
-        if isinstance(found, str) and found and not NOT_A_NAME.search(found):
-            return DEPARTMENT_QUALIFIER.sub("", found)
+        name = _clean_department(found) if isinstance(found, str) else None
+        if name:
+            return name
     return None
+
+
+def _clean_department(found: str) -> str | None:
+    """A name run together with the title or label before it ('申报表部门名称广州市…局',
+    '名称宁德市…办公室') keeps what follows the last label; a placeholder or a title is none."""
+    name = DEPARTMENT_LABEL.split(found)[-1]
+    if not name or NOT_A_NAME.search(name) or "表" in name:
+        return None
+    return DEPARTMENT_QUALIFIER.sub("", name)
 
 
 def _year(pdf: PdfDocument, tables: list[Table]) -> int | None:
@@ -165,7 +183,8 @@ def grid_read(analysis: Analysis, book: LayoutBook | None = None) -> tuple[Contr
             amounts = None if found else project_amounts(table)
             listed = read_line_items(amounts) if amounts is not None else []
             items.extend(listed)  # a project list with prose targets: its amounts are line items
-            if not found and not analysis.has_prose(table) and not (listed and not _names_indicators(table)):
+            if (not found and not table.empty and not analysis.has_prose(table)
+                    and not (listed and not _names_indicators(table))):
                 pending.append(Pending(table.id, table.pages, ["indicator block not recognised"]))
             continue
         reasons = unreadable(table)

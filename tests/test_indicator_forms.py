@@ -192,3 +192,42 @@ def test_ocr_level_words_one_character_off_are_read_as_the_taxonomy_term() -> No
     scanned = Cell(0, 0, 1, 1, box, [Word("效益措标", 0, 0, 10, 10, ocr=True)], "效益措标")
     printed = Cell(0, 0, 1, 1, box, [Word("效益措标", 0, 0, 10, 10)], "效益措标")
     assert _text(scanned) == "效益指标" and _text(printed) == "效益措标"  # a text layer is read as printed
+
+
+def test_levels_run_together_in_a_combined_indicator_column(tmp_path: Path) -> None:
+    """北京 部门整体 form: 活动 | 绩效指标 | 指标性质 | 指标值 | 度量单位, the 绩效指标 cell
+    printing 一级 + 二级 + name run together; 活动 is not a project (部门整体)."""
+    doc = new_pdf()
+    page = _form_page(doc, "部门整体支出绩效目标表")
+    rows = [
+        ["部门名称", ("北京市某局", 1, 4), None, None, None],
+        ["活动", "绩效指标", "指标性质", "指标值", "度量单位"],
+        ["专项统计", "产出指标数量指标开展调查工作", "≥", "12", "个"],
+        ["专项统计", "产出指标质量指标数据差错率", "≤", "2", "%"],
+        ["专项统计", "效益指标社会效益指标决策参考", "定性", "高", ""],
+    ]
+    draw_table(page, rows, [80, 200, 60, 80, 60], top=80)
+    got = [(i.scope, *_row(i)) for i in _read(doc, tmp_path)]
+    assert got == [
+        ("部门整体", None, "产出指标", "数量指标", "开展调查工作", "≥", "12", "个"),
+        ("部门整体", None, "产出指标", "质量指标", "数据差错率", "≤", "2", "%"),
+        ("部门整体", None, "效益指标", "社会效益指标", "决策参考", "定性", "高", None),
+    ]
+
+
+def test_form_goes_on_over_a_page_with_its_own_columns_and_a_split_name(tmp_path: Path) -> None:
+    """A form whose 项目名称 cell breaks over the page ('…补助资' | '金') and whose next page
+    rules its own columns, untitled: one table, the project's name whole."""
+    doc = new_pdf()
+    page = _form_page(doc, "医疗保障补助资金项目绩效目标表")
+    draw_table(page, [["单位名称", "某医疗保障局"], ["项目名称", "医疗保障能力提升补助资"]], [100, 300], top=700)
+    page = doc.new_page(width=595, height=842)
+    rows = [
+        [None, "金", None, None, None],
+        ["主管部门", "某医疗保障局", None, None, None],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+        [None, "产出指标", "数量指标", "检查覆盖率", "≥90%"],
+    ]
+    draw_table(page, rows, [80, 80, 80, 120, 80], top=60)
+    got = [_row(i) for i in _read(doc, tmp_path)]
+    assert got == [("医疗保障能力提升补助资金", "产出指标", "数量指标", "检查覆盖率", "≥", "90", "%")]

@@ -201,3 +201,18 @@ def test_department_and_year_from_the_cover_not_placeholders(tmp_path: Path) -> 
     draw_table(page, [["科目编码", "科目名称", "合计"], ["2040601", "行政运行", "10.00"]], [80, 200, 90], top=80)
     d = read_grid(analyse(save(doc, tmp_path / "c.pdf"))).document
     assert (d.department, d.year) == ("烟台市司法局", 2026)
+
+
+def test_a_chart_drawn_with_many_strokes_is_not_a_table() -> None:
+    """A scanned pie chart's arcs read as hundreds of short rules with a few labels: a
+    "grid" of thousands of cells, under 3% holding text, is a drawing."""
+    from extractor.layout.grid import find_grids
+    from extractor.read.page import Rule, Word
+
+    rules = [Rule(100 + 5 * i, 100, 100 + 5 * i, 400) for i in range(41)]  # verticals
+    rules += [Rule(100, 100 + 5 * j, 300, 100 + 5 * j) for j in range(61)]  # horizontals
+    words = [Word("基本支出", 150, 150, 170, 158), Word("37.59%", 200, 200, 220, 208)]
+    assert find_grids(1, rules, words) == []
+    table_words = [Word(f"{r}-{c}", 101 + 5 * c, 101 + 5 * r, 104 + 5 * c, 104 + 5 * r)
+                   for r in range(0, 60, 2) for c in range(0, 40, 2)]
+    assert len(find_grids(1, rules, table_words)) == 1  # the same rules, filled: a table

@@ -21,7 +21,7 @@ from extractor.layout.grid import Cell, Grid
 from extractor.layout.tables import Table
 from extractor.normalize import normalize_amount, normalize_name, one_char_apart
 from extractor.records import CellSource, Indicator, Provenance
-from extractor.vocabulary import indicator_level, level1_of, taxonomy_term
+from extractor.vocabulary import indicator_level, level1_of, split_levels, taxonomy_term
 
 # Header word → field, tried in order; the first field whose words a header contains wins.
 FIELD_HEADERS: list[tuple[str, tuple[str, ...]]] = [
@@ -84,6 +84,8 @@ def _columns(grid: Grid, row: int) -> dict[str, int]:
             fields[name] = col
         elif name in _SECOND and "value" in fields and col > fields["value"] and f"{name}#2" not in fields:
             fields[f"{name}#2"] = col  # a form's second group of indicators, right of the first
+    if "name" not in fields and "label" in fields and "value" in fields:
+        fields["name"] = fields.pop("label")  # 活动 | 绩效指标 | 指标性质 | 指标值: names under 绩效指标
     return fields
 
 
@@ -95,6 +97,17 @@ def _row_project(grid: Grid, row: int) -> str | None:
             value = next((c for c in cells[i + 1:] if not c.empty and c is not cell), None)
             return normalize_name(value.text) if value is not None else None
     return None
+
+
+def _spilled_text(grid: Grid) -> str | None:
+    """A continuation page's first row that finishes the last row of the page before: no
+    label, one text cell."""
+    if grid.n_rows == 0:
+        return None
+    cells = [c for c in grid.row_cells(0) if not c.empty]
+    if len(cells) != 1 or cells[0].col == 0 or cells[0].rowspan != 1:
+        return None
+    return normalize_name(cells[0].text)
 
 
 def _form_project(grid: Grid, before: int) -> str | None:
@@ -113,6 +126,8 @@ def _is_header_row(grid: Grid, row: int) -> bool:
         return True
     texts = [normalize_name(c.text) for c in grid.row_cells(row) if c.row == row and not c.empty]
     fields = {f for t in texts if len(t) <= 12 and (f := _field(t))}
+    if "绩效指标" in texts and "value" in fields:  # 北京 部门整体: 活动 | 绩效指标 | 指标性质 | 指标值 | 度量单位
+        return len(fields & {"operator", "unit", "weight"}) >= 2
     return "name" in fields and "value" in fields and len(fields & {"operator", "unit", "weight"}) >= 1
 
 
@@ -276,8 +291,12 @@ def read_indicators(table: Table, fields: dict[str, int] | None = None) -> list[
     level2_right: str | None = None
     carried: dict[str, CellSource] = {}  # where the filled-down 一级/二级 were printed
     rows: list[_Place] = []
+    named_last = False  # the page before ended on the 项目名称 row: its name may go on here
     for part in table.parts:
         grid = part.grid
+        if named_last and project and (more := _spilled_text(grid)):
+            project += more  # '…提升补助资' | (page break) | '金'
+        named_last = False
         header = _header_row(grid)
         start = read_here = 0
         level2_until: int | None = None  # the last row of this page's merged 二级 cell
@@ -294,6 +313,7 @@ def read_indicators(table: Table, fields: dict[str, int] | None = None) -> list[
                 project, level1, level2, level2_right = named, None, None, None  # the next form starts here
                 carried = {}
                 columns, in_block = None, False
+                named_last = row == grid.n_rows - 1
                 continue
             if _is_header_row(grid, row):
                 columns, in_block = _columns(grid, row), True
@@ -457,6 +477,8 @@ def _indicator(table: Table, grid: Grid, row: int, scope: str, project: str | No
         cells["level2"] = seen.level2
     text = {f: _text(c) for f, c in cells.items()}
     flags: list[str] = []
+    if seen.level1 is None and seen.level2 is None and (run := split_levels(text["name"])):
+        level1, level2, text["name"] = run  # levels printed run together before the name
     if level1 is None and level2 is not None and (parent := level1_of(level2)):
         level1 = parent
         flags.append("level1_from_taxonomy")

@@ -21,6 +21,10 @@ _COVER = 0.5  # a boundary exists where rules cover at least this share of it
 _MIN_TABLE_W, _MIN_TABLE_H = 50.0, 24.0  # points
 _MIN_ROW_W = 200.0  # a one-row grid narrower than this is a boxed title or stamp, not a table
 _SLIVER = 10.0  # points: an edge column narrower than this with no word is a frame, not a column
+# A chart or drawing (a pie's arcs read as rules on a scan) makes a "grid" of hundreds of
+# cells with a few labels: under this share of cells with text it is not a table. Real
+# tables in the corpus, empty ones included, fill at least 12%; charts under 0.5%.
+_MIN_FILL = 0.03
 
 
 @dataclass(slots=True)
@@ -261,7 +265,10 @@ def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
             continue
         inside = [w for w in words if x_lo <= w.cx <= x_hi and y_lo <= w.cy <= y_hi]
         xs = _trim_edges(xs, inside)
-        grids.append(build_grid(page, xs, ys, ch, cv, inside))
+        grid = build_grid(page, xs, ys, ch, cv, inside)
+        if sum(not c.empty for c in grid.cells) < _MIN_FILL * len(grid.cells):
+            continue
+        grids.append(grid)
     grids.sort(key=lambda g: (g.box[1], g.box[0]))
     return grids
 

@@ -150,7 +150,10 @@ def _continues(prev: Table, nxt: Table, prev_was_last: bool) -> bool:
     same = a.n_cols == b.n_cols and all(abs(x - y) <= 4 for x, y in zip(a.xs, b.xs))
     # an indicator table continued with fewer rules drawn (西安 p50 → p51): columns a subset
     fewer = prev.kind == "绩效目标表" and b.n_cols < a.n_cols and on_columns(b, a.xs) is not None
-    if not (same or fewer):
+    # a 绩效 form whose next page, untitled, rules its own columns (广州 部门整体申报表: the
+    # budget and task block on p1, the indicator block on p2): the form goes on
+    form = prev.kind == "绩效目标表" and nxt.kind is None and not nxt.title
+    if not (same or fewer or form):
         return False
     if not nxt.title:
         return True
@@ -186,11 +189,12 @@ def stitch(tables: list[Table]) -> list[Table]:
             first_on_page = i == 0 or tables[i - 1].parts[-1].grid.page != t.parts[0].grid.page
             if first_on_page and prev_last and _continues(prev, t, True):
                 part = t.parts[0]
+                own = False  # a form's page with its own columns keeps its own header
                 if part.grid.n_cols != prev.parts[-1].grid.n_cols:
                     grid = on_columns(part.grid, prev.parts[-1].grid.xs)
-                    assert grid is not None  # _continues checked it
-                    part = Part(grid, read_header(grid))
-                if part.header.columns != prev.header.columns:
+                    own = grid is None
+                    part = part if grid is None else Part(grid, read_header(grid))
+                if not own and part.header.columns != prev.header.columns:
                     # read the body with the first page's columns, past a repeated header
                     repeated = _repeated_header_rows(prev.parts[0], part.grid)
                     part = Part(part.grid, prev.header.continued(part.grid, repeated))
