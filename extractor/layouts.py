@@ -11,6 +11,7 @@ Pure apart from `LayoutBook.load` / `save` (the only file I/O here).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -28,12 +29,21 @@ from extractor.layout.headers import ROW_NUMBER_HEADERS, Column, Header
 from extractor.layout.tables import Part, Table
 from extractor.normalize import is_amount, normalize_name
 from extractor.records import TABLE_KINDS
-from extractor.vocabulary import CODE_HEADERS, UNIT_CODE_HEADERS, table_kind
+from extractor.vocabulary import (
+    CODE_HEADERS,
+    DRAFT_ID_WORDS,
+    DRAFT_MONEY_WORDS,
+    DRAFT_NAME_WORDS,
+    DRAFT_TEXT_WORDS,
+    DRAFT_UNIT_CODE_HEADERS,
+    table_kind,
+)
 
 BUDGET_ROLES = ("code", "unitcode", "label", "amount", "other")
 INDICATOR_ROLES = ("project", "level1", "level2", "name", "operator", "value", "unit", "target", "weight",
                    "direction", "other")
 KINDS = (*TABLE_KINDS, "绩效目标表")
+INDICATOR_LABELS = {"绩效指标", "年度绩效指标"}  # a 绩效指标 column beside 指标值: the names
 BODY_ROWS = 3  # body rows shown with the header: enough to tell codes, names and amounts apart
 
 
@@ -58,7 +68,8 @@ class HeaderBlock(BaseModel):
         lines = self._head()
         for i, key in enumerate(self.columns):
             samples = [row[i] for row in self.rows if i < len(row) and row[i]]
-            lines.append(f"column {i}: header {key or '(none)'!r}; rows: {', '.join(samples[:3]) or '(empty)'}")
+            shown = ", ".join(s[:20] for s in samples[:2])  # two rows, long names cut: enough to tell roles apart
+            lines.append(f"column {i}: header {key or '(none)'!r}; rows: {shown or '(empty)'}")
         return "\n".join(lines)
 
     def render(self) -> str:
@@ -89,31 +100,67 @@ def signature(columns: list[str]) -> str:
 
 
 def draft_roles(block: HeaderBlock) -> tuple[str, list[str]]:
-    """The rules' reading of a header block, as a draft for the model to correct: indicator
-    header words give indicator roles; otherwise a column of amounts is `amount`, of subject
-    codes `code`, of row numbers `other`, of text `label`. Returns (kind guess, roles)."""
-    fields = [field_of_header(k.split("/")[-1]) if k else None for k in block.columns]
-    indicator = "name" in fields and ({"value", "operator", "level1", "level2"} & set(fields))
+    """The rules' reading of a header block, as a draft for the model to correct. Returns
+    (kind guess, roles).
+
+    An indicator table (its header names indicator fields, or its title a 绩效目标表): each
+    field its role, a repeated header (a merged cell's second column) and anything else
+    `other`. A budget table: unit codes and subject codes by header or digits, row numbers,
+    then by header words (vocabulary) and what the rows print: money → `amount`, row names
+    → `label`, other text → `other`."""
+    lasts = [k.split("/")[-1] if k else "" for k in block.columns]
+    fields = [field_of_header(x) if x else None for x in lasts]
+    if "name" not in fields and "value" in fields:  # 活动 | 绩效指标 | 指标性质 | 指标值
+        fields = ["name" if x in INDICATOR_LABELS else f for x, f in zip(lasts, fields)]
+    kind = table_kind(block.title)
+    indicator = ("name" in fields and bool({"value", "operator", "level1", "level2"} & set(fields))) or kind == "绩效目标表"
+    if indicator:
+        return "绩效目标表", _indicator_draft(block.columns, fields)
+    samples = [[row[i] for row in block.rows if i < len(row) and row[i]] for i in range(len(block.columns))]
+    roles = [_budget_role(key, last, s) for key, last, s in zip(block.columns, lasts, samples)]
+    # the leftmost text column names the rows (采购品目大类 | … : 合计, A-货物), whatever its header
+    for i, role in enumerate(roles):
+        if role in ("label", "code", "unitcode"):
+            break
+        if role == "other" and samples[i] and not any(is_amount(s) for s in samples[i]) \
+                and lasts[i] not in ROW_NUMBER_HEADERS and not any(w in lasts[i] for w in DRAFT_ID_WORDS):
+            roles[i] = "label"
+            break
+    return kind or "其他", roles
+
+
+def _indicator_draft(columns: list[str], fields: list[str | None]) -> list[str]:
     roles: list[str] = []
-    for i, key in enumerate(block.columns):
-        samples = [row[i] for row in block.rows if i < len(row) and row[i]]
-        last = key.split("/")[-1] if key else ""
-        if indicator:
-            roles.append(fields[i] if fields[i] in INDICATOR_ROLES else "other")  # a field names its role
-        elif last in UNIT_CODE_HEADERS:
-            roles.append("unitcode")
-        elif last in CODE_HEADERS or (samples and all(s.isdigit() and len(s) in (3, 5, 7) for s in samples)):
-            roles.append("code")
-        elif last in ROW_NUMBER_HEADERS or (samples and all(s.isdigit() and len(s) <= 2 for s in samples)):
-            roles.append("other")
-        elif samples and all(is_amount(s) for s in samples):
-            roles.append("amount")
-        elif samples:
-            roles.append("label")
-        else:
-            roles.append("amount" if key and not any(w in key for w in ("名称", "项目", "科目", "备注")) else "other")
-    kind = "绩效目标表" if indicator else (table_kind(block.title) or "其他")
-    return kind, roles
+    for i, f in enumerate(fields):
+        repeated = i > 0 and columns[i] == columns[i - 1]  # a merged header cell over two columns
+        roles.append(f if f in INDICATOR_ROLES and f not in roles and not repeated else "other")
+    return roles
+
+
+def _budget_role(key: str, last: str, samples: list[str]) -> str:
+    money = any(w in last for w in DRAFT_MONEY_WORDS)
+    text = any(w in last for w in DRAFT_TEXT_WORDS)
+    if last in DRAFT_UNIT_CODE_HEADERS:
+        return "unitcode"
+    if last in CODE_HEADERS or (samples and all(s.isdigit() and len(s) in (3, 5, 7) for s in samples)):
+        return "code"
+    if last in ROW_NUMBER_HEADERS or _counting(samples):
+        return "other"
+    if samples and all(is_amount(s) for s in samples):
+        return "other" if text and not money else "amount"
+    if samples:
+        return "label" if any(w in last for w in DRAFT_NAME_WORDS) and not text or not last else "other"
+    if text or not key:
+        return "other"
+    return "amount" if money or not any(w in last for w in DRAFT_NAME_WORDS) else "label"
+
+
+def _counting(samples: list[str]) -> bool:
+    """Row numbers: 1, 2, 3 … (not whole amounts such as 0, 0, 25)."""
+    if len(samples) < 2 or not all(s.isdigit() and len(s) <= 3 for s in samples):
+        return False
+    nums = [int(s) for s in samples]
+    return all(b == a + 1 for a, b in zip(nums, nums[1:]))
 
 
 def header_block(table: Table) -> HeaderBlock:
@@ -197,6 +244,17 @@ class LayoutBook:
             update={"learned": datetime.now(UTC).isoformat(timespec="seconds")})
         self.learned[layout.signature] = stamped
         if self.path is not None:
+            self._save()
+
+    def _save(self) -> None:
+        """Write the learned layouts, merged with what other processes of the run learned
+        meanwhile (read under a lock; what this process learned wins)."""
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            on_disk = {x.signature: x for x in _read(self.path)} if self.path.exists() else {}
+            self.learned = {**on_disk, **self.learned}
             write_layouts(self.path, list(self.learned.values()))
 
     def merge(self, layouts: list[Layout]) -> tuple[int, int]:
@@ -209,7 +267,7 @@ class LayoutBook:
                 added += 1
             self.learned[x.signature] = x
         if self.path is not None:
-            write_layouts(self.path, list(self.learned.values()))
+            self._save()
         return added, replaced
 
 

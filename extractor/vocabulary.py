@@ -48,6 +48,8 @@ COVER_DEPARTMENT = re.compile(
 )
 # A form's field naming the department ("部门名称 | 广州市政务服务和数据管理局").
 DEPARTMENT_FIELD = re.compile(r"^(?:部门|单位|部门\(单位\)|部门（单位）|预算单位|主管部门)名称$")
+# Labels run together with the name after them ("部门名称广州市…局", "名称宁德市…办公室").
+DEPARTMENT_LABEL = re.compile(r"(?:部门名称|单位名称|预算单位|主管部门|名称|[:：])")
 # Suffixes that qualify a unit, not name the department: 深圳市民政局（本级）, 西安市统计局（汇总）.
 DEPARTMENT_QUALIFIER = re.compile(r"[（(](?:本级|汇总|机关|本部)[)）]$")
 # Not a department's name: placeholders and field labels left in a form.
@@ -60,6 +62,19 @@ CODE_HEADERS = {"类", "款", "项", "科目编码", "功能科目编码", "经�
                 "功能分类科目编码", "经济分类科目编码", "支出功能分类科目编码", "部门经济科目编码",
                 "政府经济科目编码", "功能科目代码", "经济科目代码", "科目编号"}
 UNIT_CODE_HEADERS = {"单位代码", "单位编码"}
+
+# Header words a layout draft reads a column by, where the rules know no layout (the model
+# corrects the draft). A header naming rows (项目, 科目名称) is a label; one naming a kind,
+# a date, a count or a remark is other text; one naming money is an amount even when its
+# rows print nothing or whole numbers.
+DRAFT_UNIT_CODE_HEADERS = UNIT_CODE_HEADERS | {"部门代码", "部门编码", "单位编号"}
+DRAFT_NAME_WORDS = ("名称", "科目", "项目", "单位")
+DRAFT_TEXT_WORDS = ("类别", "类型", "编号", "编码", "代码", "内容", "方式", "形式", "时间", "日期", "说明",
+                    "备注", "规格", "型号", "数量", "人数", "分数", "得分", "分值", "个数", "面积", "依据", "目标", "简介",
+                    "概况", "描述")
+DRAFT_ID_WORDS = ("编号", "编码", "代码")  # never the column that names the rows
+DRAFT_MONEY_WORDS = ("合计", "小计", "总计", "支出", "收入", "经费", "资金", "拨款", "费", "预算数", "决算数",
+                     "金额", "结转", "结余", "补助", "预算")
 
 # A subject code printed inside the name cell: "2010601-行政运行" (北京), "[201]一般公共服务支出",
 # "【30101】基本工资", "2010601 行政运行". Groups: code, name.
@@ -131,6 +146,20 @@ def taxonomy_term(text: str) -> str | None:
     return near[0] if len(near) == 1 else None
 
 
+def split_levels(text: str) -> tuple[str, str, str] | None:
+    """'产出指标数量指标开展统计调查工作' → (产出指标, 数量指标, 开展统计调查工作): a 绩效指标
+    cell that prints its 一级 and 二级 run together before the name (北京 部门整体 form).
+    Only a 一级 followed by one of its own 二级 counts; None otherwise."""
+    t = re.sub(r"\s+", "", text)
+    for one in INDICATOR_TAXONOMY:
+        if not t.startswith(one):
+            continue
+        for two in sorted(INDICATOR_TAXONOMY[one], key=len, reverse=True):
+            if t.startswith(two, len(one)) and len(t) > len(one) + len(two):
+                return one, two, t[len(one) + len(two):]
+    return None
+
+
 def level1_of(level2: str) -> str | None:
     """The 一级指标 a 二级指标 belongs to in the taxonomy (None when it is not a known one)."""
     bare = bare_level(level2)
@@ -166,3 +195,38 @@ def table_kind(title: str) -> str | None:
 #   1、1-产出指标；11-数量指标；会议活动保障次数；实施周期指标值:每年≥20场；年度指标值:每年≥20场。
 # The target labels, the one taken first: the year's target before the whole period's.
 RECORD_TARGET_LABELS: tuple[str, ...] = ("年度指标值", "指标值", "年度目标值", "实施周期指标值")
+
+
+# Datasets: a region from the department's name ("上海市普陀区商务委员会" → 上海市普陀区), and
+# each amount column's standard role beside its printed header (合计, 基本支出, 人员经费 …).
+REGION = re.compile(r"^(?:中共)?(?P<region>[^\s()（）]{2,7}?(?:自治区|省|市))(?P<district>[^\s市省()（）]{1,4}?(?:区|县|旗))?")
+STANDARD_COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx)) for name, rx in (
+    ("合计", r"^(合计|总计|小计|金额合计|本年收入合计|本年支出合计|收入合计|支出合计|收入总计|支出总计|总数)$"),
+    ("基本支出", r"^基本支出(合计|小计|总数)?$"),
+    ("项目支出", r"^项目支出(合计|小计|总数)?$"),
+    ("人员经费", r"^(人员经费|人员类|人员支出|人员)(支出)?$"),
+    ("公用经费", r"^(公用经费|日常公用经费|公用类|公用支出|公用)(支出)?$"),
+    ("因公出国(境)费", r"因公出国"),
+    ("公务用车购置及运行费", r"公务用车购置及运行"),
+    ("公务用车购置费", r"^(公务用车)?购置(费)?$"),
+    ("公务用车运行费", r"^(公务用车)?运行(维护)?(费)?$"),
+    ("公务接待费", r"公务接待"),
+    ("一般公共预算", r"一般公共预算"),
+    ("政府性基金", r"政府性基金"),
+    ("国有资本经营预算", r"国有资本经营"),
+    ("财政专户管理资金", r"财政专户"),
+    ("财政拨款", r"^(财政拨款|当年财政拨款)(收入|资金|安排|合计|小计)?$"),
+    ("上年结转", r"^(上年结转|上年结余|上年结转结余|年初结转)"),
+    ("使用非财政拨款结余", r"^使用非财政拨款结余"),
+    ("事业收入", r"^事业收入$"),
+    ("事业单位经营收入", r"^事业单位经营收入$"),
+    ("上级补助收入", r"^上级补助收入$"),
+    ("附属单位上缴收入", r"^附属单位上缴收入$"),
+    ("其他收入", r"^其他收入$"),
+    ("上缴上级支出", r"^上缴上级支出$"),
+    ("对附属单位补助支出", r"^对附属单位补助支出$"),
+    ("事业单位经营支出", r"^事业单位经营支出$"),
+))
+# Header parts that say only which side or measure a single amount column is (收支总表).
+AMOUNT_ONLY = re.compile(r"^(收入|支出|项目|金额|预算数|决算数|本年预算|本年预算数|预算|决算|数额)$")
+CODE_LEVELS = {3: "类", 5: "款", 7: "项"}

@@ -7,7 +7,8 @@
   meaning from the model), and an accepted mapping is stored as a layout
 
 An answer with ungrounded values is sent back once with the errors; what is still
-ungrounded after that is dropped and flagged by the grounding step.
+ungrounded after that is dropped and flagged by the grounding step. Records whose name is
+not printed where the answer says are dropped at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 
 from extractor.chunk import Chunk
-from extractor.extract.llm.client import LLMClient
+from extractor.extract.llm.client import LLMClient, LLMError
 from extractor.extract.llm.grounding import Grounded, ground_indicators, ground_rows
 from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.responses import IndicatorsOut, LayoutOut, LineItemsOut
@@ -27,7 +28,10 @@ def _regrounded(first: Grounded, retry) -> Grounded:  # type: ignore[no-untyped-
     """Send the grounding errors back once; keep whichever answer grounds better."""
     if not first.errors:
         return first
-    second = retry(first.errors)
+    try:
+        second = retry(first.errors)
+    except LLMError:  # the second ask failed: the first answer's grounded part stands
+        return first
     return second if len(second.errors) <= len(first.errors) else first
 
 
@@ -46,7 +50,7 @@ def indicators(client: LLMClient, prompt: Prompt, chunk: Chunk, document: str, s
         return ground_indicators(answer.indicators, chunk, scope, project or chunk.context or None)
 
     result = _regrounded(ask(None), ask)
-    client.ledger.count(document, chunk.id, ungrounded=len(result.errors))
+    client.ledger.count(document, chunk.id, ungrounded=len(result.errors) + len(result.dropped))
     return result
 
 
@@ -66,7 +70,7 @@ def line_items(client: LLMClient, prompt: Prompt, chunk: Chunk, table: Table, do
         return ground_rows(answer.rows, chunk, columns, kind, table.unit or "万元")
 
     result = _regrounded(ask(None), ask)
-    client.ledger.count(document, chunk.id, ungrounded=len(result.errors))
+    client.ledger.count(document, chunk.id, ungrounded=len(result.errors) + len(result.dropped))
     return result
 
 
@@ -81,6 +85,8 @@ def layout(client: LLMClient, prompt: Prompt, block: HeaderBlock, n_cols: int, d
     text = block.render()
     kind, roles = draft_roles(block)
     draft = json.dumps({"kind": kind, "roles": {str(i): r for i, r in enumerate(roles)}}, ensure_ascii=False)
-    answer, _ = client.ask(prompt, LayoutOut, document, chunk_id, text, context={"n_cols": n_cols}, extra=extra,
+    # the draft is part of the question (v3, v4 answer relative to it): part of the cache key too
+    answer, _ = client.ask(prompt, LayoutOut, document, chunk_id, text + "\n" + draft,
+                           context={"n_cols": n_cols}, extra=extra,
                            block=text, columns=block.render_columns(), draft=draft, n_cols=n_cols)
     return answer
