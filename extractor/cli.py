@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 some documents failed, 2 usage or configuration error.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -41,6 +42,9 @@ ConfigOption = Annotated[
     typer.Option("--config", "-c", help="TOML config file (default: ./extractor.toml if present)."),
 ]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table or json")]
+WorkersOption = Annotated[
+    Optional[int], typer.Option("--workers", "-w", help="Documents in parallel processes (default: one per core).")
+]
 
 
 def _settings(config: Path | None) -> Settings:
@@ -120,6 +124,10 @@ def inspect(
     except ReadError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
+    n_pages = len(analysis.pdf.pages)
+    if page is not None and not 1 <= page <= n_pages:
+        err.print(f"[red]--page {page} is not in {pdf.name}[/red]: it has {n_pages} pages (1–{n_pages})")
+        raise typer.Exit(EXIT_USAGE)
     if show == "grid":
         if page is None:
             err.print("[red]--show grid needs --page N[/red]")
@@ -144,6 +152,7 @@ def run(
     ] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip documents already done.")] = True,
     token_budget: Annotated[Optional[int], typer.Option(help="Max tokens for the whole run.")] = None,
+    workers: WorkersOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Extract every PDF: read (OCR for scans), rebuild tables, grid reader and/or model, write contract JSON.
@@ -163,21 +172,46 @@ def run(
         raise typer.Exit(EXIT_USAGE)
     if token_budget is not None:
         settings.run.token_budget = token_budget
-    files = report.expand_pdfs(pdfs)
-    if not files:
-        err.print("[red]no PDF files found[/red]")
-        raise typer.Exit(EXIT_USAGE)
+    jobs = _jobs(pdfs, out_dir)
+    n = _workers(workers, len(jobs))
     try:
-        with report.RunProgress(out, files) as progress:
-            summary = run_batch(files, out_dir, settings, chosen, resume=resume,  # type: ignore[arg-type]
-                                on_page=progress.page, on_document=progress.document)
+        with report.RunProgress(out, [j.path for j in jobs], live_pages=n == 1) as progress:
+            summary = run_batch(jobs, out_dir, settings, chosen, resume=resume,  # type: ignore[arg-type]
+                                on_page=progress.page, on_document=progress.document, workers=n)
     except (ModelError, ServerError) as exc:
         err.print(f"[red]model unavailable:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
     out.print(report.run_table(summary))
+    if summary.datasets:
+        out.print(f"datasets: {out_dir}/dataset/ (CSV, Parquet) and {out_dir}/run.duckdb")
     for r in summary.failed:
         err.print(f"[red]✗ {r.file}:[/red] {r.error}")
-    raise typer.Exit(EXIT_FAILED if summary.failed else EXIT_OK)
+    for r in summary.partial:
+        err.print(f"[yellow]◐ {r.file}:[/yellow] {r.chunk_failures} chunks failed on the model and are pending; "
+                  "run again to retry them")
+    raise typer.Exit(EXIT_FAILED if summary.failed or summary.partial else EXIT_OK)
+
+
+def _workers(asked: int | None, n_jobs: int) -> int:
+    """Worker processes: as asked, else one per core; never more than the documents."""
+    if asked is not None and asked < 1:
+        err.print(f"[red]--workers {asked}[/red]: give 1 or more")
+        raise typer.Exit(EXIT_USAGE)
+    return max(1, min(asked or os.cpu_count() or 1, n_jobs))
+
+
+def _jobs(pdfs: list[Path], out_dir: Path):  # -> list[Job]
+    """The run's jobs, or exit 2 with one line: no PDF in the inputs, or --out not a folder."""
+    from extractor.run import plan_jobs
+
+    if out_dir.exists() and not out_dir.is_dir():
+        err.print(f"[red]--out {out_dir} is a file[/red]; give a folder for the outputs")
+        raise typer.Exit(EXIT_USAGE)
+    jobs = plan_jobs(pdfs)
+    if not jobs:
+        err.print(f"[red]no PDF files found in {', '.join(map(str, pdfs))}[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    return jobs
 
 
 @app.command()
@@ -185,6 +219,7 @@ def extract(
     pdfs: Annotated[list[Path], typer.Argument(exists=True, help="PDF files or folders of PDFs.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the contract JSON files.")] = Path("out"),
     strategy: Annotated[str, typer.Option(help="grid (for the model strategies use `extractor run`)")] = "grid",
+    workers: WorkersOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Extract with the grid reader alone (no model): contract JSON, one file per PDF."""
@@ -194,8 +229,8 @@ def extract(
     from extractor.run import run_batch
 
     settings = _settings(config)
-    files = report.expand_pdfs(pdfs)
-    summary = run_batch(files, out_dir, settings, "grid", resume=False)
+    jobs = _jobs(pdfs, out_dir)
+    summary = run_batch(jobs, out_dir, settings, "grid", resume=False, workers=_workers(workers, len(jobs)))
     for r in summary.results:
         if r.ok:
             out.print(f"[green]✓[/green] {r.file}: {r.line_items} line items, {r.indicators} indicators, "

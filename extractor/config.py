@@ -40,6 +40,9 @@ class LLMSettings(BaseModel):
     )
     max_retries: int = Field(default=4, description="transport retries (timeouts, 429, 5xx)")
     max_reasks: int = Field(default=1, description="validation re-asks per chunk")
+    down_after: int = Field(default=3, ge=1, description=(
+        "chunks in a row whose every transport try failed before the endpoint is declared down for the run "
+        "(its remaining model work is left pending)"))
     temperature: float = 0.0
     max_tokens: int = Field(default=1536, ge=16, description="cap on each answer's tokens")
     cache: bool = Field(default=True, description="reuse answers cached on disk for identical input")

@@ -8,12 +8,13 @@ and is left out of the JSON when unset so a contract file round-trips unchanged.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 TableKind = Literal[
     "收支总表",
@@ -40,7 +41,26 @@ Direction = Literal["正向", "反向"]
 
 # Amounts are strings so the printed precision survives ("1157.590" stays as printed);
 # a float can never sneak in because strict mode refuses non-strings.
-DecimalStr = Annotated[str, StringConstraints(pattern=r"^-?\d+(\.\d+)?$", strict=True)]
+MAX_INTEGER_DIGITS = 20  # no budget reaches 10^20 of any unit: a longer amount is a misreading
+MAX_DECIMALS = 12
+_AMOUNT = re.compile(r"-?(\d+)(?:\.(\d+))?")
+
+
+def _amount(value: str) -> str:
+    """A decimal string of sane size (checked before any arithmetic touches it)."""
+    m = _AMOUNT.fullmatch(value)
+    if m is None:
+        raise ValueError(f"amount {value[:30]!r} is not a decimal number (digits, an optional '-' and '.')")
+    if len(m.group(1)) > MAX_INTEGER_DIGITS:
+        raise ValueError(f"amount {value[:24]}… has {len(m.group(1))} integer digits; "
+                         f"amounts have at most {MAX_INTEGER_DIGITS}")
+    if m.group(2) and len(m.group(2)) > MAX_DECIMALS:
+        raise ValueError(f"amount {value[:24]}… has {len(m.group(2))} decimals; amounts have at most {MAX_DECIMALS}")
+    return value
+
+
+DecimalStr = Annotated[str, StringConstraints(strict=True), AfterValidator(_amount),
+                       WithJsonSchema({"type": "string", "pattern": rf"^-?\d{{1,{MAX_INTEGER_DIGITS}}}(\.\d{{1,{MAX_DECIMALS}}})?$"})]
 
 
 def _unset(value: Any) -> bool:

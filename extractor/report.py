@@ -129,7 +129,8 @@ def _page_count(path: Path) -> int:
 class RunProgress:
     """Documents and pages done, tokens spent, time left: one live bar for the run."""
 
-    def __init__(self, console: Console, files: list[Path]) -> None:
+    def __init__(self, console: Console, files: list[Path], live_pages: bool = True) -> None:
+        self.live_pages = live_pages  # pages reported as read (one process), else per document
         self.total_pages = sum(_page_count(f) for f in files)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -156,7 +157,7 @@ class RunProgress:
     def document(self, result, ledger) -> None:  # type: ignore[no-untyped-def]
         self.docs += 1
         # pages of skipped (resumed) or failed documents still count as done
-        if result.skipped or not result.ok:
+        if result.skipped or not result.ok or not self.live_pages:
             self.progress.update(self.task, advance=max(0, (result.pages or 1)))
         self.progress.update(self.task, docs=f"{self.docs}/{self.n_files}",
                              tokens=f"{ledger.run.total_tokens:,}")
@@ -164,14 +165,14 @@ class RunProgress:
 
 def run_table(summary) -> RichTable:  # type: ignore[no-untyped-def]
     rows = [
-        {"document": r.file, "status": "skipped (done)" if r.skipped else ("ok" if r.ok else "FAILED"),
+        {"document": r.file, "status": {"skipped": "skipped (done)", "failed": "FAILED"}.get(r.status, r.status),
          "pages": r.pages, "ocr": r.ocr_pages, "line items": r.line_items, "indicators": r.indicators,
          "pending": r.pending, "chunk errors": r.chunk_failures, "seconds": f"{r.seconds:.1f}"}
         for r in summary.results
     ]
     u = summary.ledger.run
     model = summary.model or {}
-    title = (f"run: {len(summary.results)} documents, {len(summary.failed)} failed · "
+    title = (f"run: {len(summary.results)} documents, {len(summary.failed)} failed, {len(summary.partial)} partial · "
              f"model {model.get('model', '-')} ({model.get('kind', 'none')}) · tokens in {u.prompt_tokens:,} "
              f"out {u.completion_tokens:,} · calls {u.calls} · re-asks {u.reasks} · cache hits {u.cache_hits}")
     return _rich(title, rows)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import re
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -20,9 +23,10 @@ from typing import Any
 from extractor import __version__
 from extractor.config import Settings
 from extractor.extract.llm import models, prompts
-from extractor.extract.llm.client import LLMClient, resolve_endpoint
+from extractor.extract.llm.prompts import Prompt
+from extractor.extract.llm.client import Endpoint, LLMClient, resolve_endpoint
 from extractor.extract.llm.server import EmbeddedServer
-from extractor.extract.llm.usage import Ledger
+from extractor.extract.llm.usage import Ledger, Usage
 from extractor.extract.strategies import Model, Outcome, Strategy, extract
 from extractor.layouts import LayoutBook
 from extractor.pipeline import Analysis, analyse_pdf
@@ -35,9 +39,17 @@ STATE_FILE = ".state.json"
 
 
 @dataclass
+class Job:
+    """One input PDF and its output's name under the output folder ("a/doc.json")."""
+
+    path: Path
+    name: str
+
+
+@dataclass
 class DocResult:
     file: str
-    ok: bool
+    ok: bool  # an output was written (or a trusted one kept)
     output: str | None = None
     error: str | None = None
     pages: int = 0
@@ -49,16 +61,99 @@ class DocResult:
     seconds: float = 0.0
     skipped: bool = False
 
+    @property
+    def partial(self) -> bool:
+        """Written, but the model failed some chunks (they are pending; a resume retries them)."""
+        return self.ok and self.chunk_failures > 0
+
+    @property
+    def status(self) -> str:
+        if not self.ok:
+            return "failed"
+        return "partial" if self.partial else ("skipped" if self.skipped else "ok")
+
 
 @dataclass
 class RunSummary:
     results: list[DocResult] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
     model: dict[str, Any] | None = None
+    datasets: list[str] = field(default_factory=list)  # the CSV, Parquet and DuckDB files written
 
     @property
     def failed(self) -> list[DocResult]:
         return [r for r in self.results if not r.ok]
+
+    @property
+    def partial(self) -> list[DocResult]:
+        return [r for r in self.results if r.partial]
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f<>:"|?*\\]')
+
+
+def _safe_part(part: str) -> str:
+    """A path part safe on every file system, never hidden (".state.pdf" → "_.state")."""
+    part = _UNSAFE.sub("_", part).strip() or "_"
+    return "_" + part if part.startswith(".") else part
+
+
+def plan_jobs(inputs: list[Path]) -> list[Job]:
+    """Files as given, folders as their PDFs (sorted), each named by its path relative to
+    the inputs' common folder, so a/doc.pdf and b/doc.pdf write a/doc.json and b/doc.json.
+    Names are made safe, never hidden (so never the state file), and unique."""
+    pairs: list[tuple[Path, Path]] = []  # (file, the folder its name is relative to)
+    for p in inputs:
+        if p.is_dir():
+            pairs.extend((q, p) for q in sorted(p.rglob("*")) if q.is_file() and q.suffix.lower() == ".pdf")
+        else:
+            pairs.append((p, p.parent))
+    roots = {str(root.resolve()) for _, root in pairs}
+    base = Path(os.path.commonpath(sorted(roots))) if roots else Path(".")
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for path, _ in pairs:
+        rel = path.resolve().relative_to(base) if path.resolve().is_relative_to(base) else Path(path.name)
+        parts = [_safe_part(x) for x in rel.with_suffix("").parts]
+        name = "/".join(parts) + ".json"
+        n = 2
+        while name.lower() in seen:  # doc.pdf and doc.PDF
+            name = "/".join(parts) + f"~{n}.json"
+            n += 1
+        seen.add(name.lower())
+        jobs.append(Job(path, name))
+    return jobs
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Write a temporary file beside the target, flush it to disk, rename it over the
+    target: a reader (or a resume after a kill) sees the old file or the new, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _trusted(target: Path, digest: str | None) -> bool:
+    """An output a resume may keep: present, the bytes the state recorded, and JSON."""
+    try:
+        text = target.read_text(encoding="utf-8")
+        json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return digest is not None and _digest(text) == digest
 
 
 @contextlib.contextmanager
@@ -91,20 +186,25 @@ def _settings_key(strategy: str, model: Model | None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
+STATE_VERSION = 2
+
+
 def _load_state(out_dir: Path) -> dict[str, Any]:
+    """What earlier runs finished, by output name; an unreadable or older state is empty
+    (every document is done again, nothing is trusted blindly)."""
     path = out_dir / STATE_FILE
-    if path.is_file():
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            return {}
-    return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        return {}
+    return dict(data.get("outputs") or {})
 
 
 def _save_state(out_dir: Path, state: dict[str, Any]) -> None:
-    tmp = out_dir / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(out_dir / STATE_FILE)
+    write_atomic(out_dir / STATE_FILE, json.dumps({"version": STATE_VERSION, "outputs": state},
+                                                  ensure_ascii=False, indent=1))
 
 
 def _output(outcome: Outcome, analysis: Analysis, strategy: str, model: Model | None,
@@ -139,50 +239,159 @@ def _output(outcome: Outcome, analysis: Analysis, strategy: str, model: Model | 
     return dumps_contract(data)
 
 
-def run_batch(files: list[Path], out_dir: Path, settings: Settings, strategy: Strategy, resume: bool = True,
-              on_page: Callable[[str, int, int], None] | None = None,
+@dataclass
+class _Side:
+    """What one process needs to do documents: the strategy, the model side (or None), the
+    layout book, the run's settings key, OCR options and the usage ledger."""
+
+    strategy: Strategy
+    model: Model | None
+    book: LayoutBook
+    key: str
+    ocr: OcrOptions
+    ledger: Ledger
+
+
+def do_document(job: Job, out_dir: Path, side: _Side, done: dict[str, Any] | None,
+                on_page: Callable[[str, int, int], None] | None = None) -> tuple[DocResult, dict[str, Any] | None]:
+    """One document, end to end: read → layout → chunk → records → reconcile → output,
+    written atomically. Returns its result and its state entry (None: nothing to keep).
+    `done`: what an earlier run recorded for this output (a resume), else None."""
+    start = time.monotonic()
+    result = DocResult(file=job.name, ok=False)
+    target = out_dir / job.name
+    try:
+        sha = sha256_file(job.path)
+        if (done and done.get("key") == side.key and done.get("input") == sha and done.get("status") == "ok"
+                and _trusted(target, done.get("output"))):
+            return DocResult(**{**done["result"], "skipped": True}), done
+        pdf = read_pdf(job.path, ocr=side.ocr, on_page=(lambda n: on_page(job.name, n, 0)) if on_page else None)
+        analysis = analyse_pdf(pdf)
+        outcome = extract(analysis, side.strategy, side.model, side.book)
+        seconds = time.monotonic() - start
+        text = _output(outcome, analysis, side.strategy, side.model, side.ledger, seconds)
+        write_atomic(target, text)
+        result = DocResult(
+            file=job.name, ok=True, output=str(target), pages=len(pdf.pages),
+            ocr_pages=sum(p.source == "ocr" for p in pdf.pages),
+            line_items=len(outcome.doc.line_items), indicators=len(outcome.doc.indicators),
+            pending=len(outcome.pending), chunk_failures=len(outcome.failures), seconds=seconds,
+        )
+        return result, {"key": side.key, "input": sha, "output": _digest(text),
+                        "status": "partial" if result.partial else "ok",
+                        "result": {k: v for k, v in result.__dict__.items() if k != "skipped"}}
+    except ReadError as exc:
+        result.error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - one document's bug must not stop the batch
+        result.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+    result.seconds = time.monotonic() - start
+    return result, None
+
+
+def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, strategy: Strategy,
+              resume: bool = True, on_page: Callable[[str, int, int], None] | None = None,
               on_document: Callable[[DocResult, Ledger], None] | None = None,
-              prompt_versions: dict[str, str] | None = None) -> RunSummary:
+              prompt_versions: dict[str, str] | None = None, model: Model | None = None,
+              datasets: bool = True, workers: int = 1) -> RunSummary:
+    """Every job's document extracted into `out_dir/<job.name>` by `do_document`. A document
+    is done again unless a resume finds its output whole (the bytes the state recorded),
+    made from the same input with the same settings, and complete (not partial).
+
+    `model`: a model side opened by the caller (else the configured one is opened for the
+    run). `workers` > 1: documents in parallel processes, each with its own client to the
+    same endpoint (the embedded server is started once, here); the state, the learned
+    layouts (merged on disk) and the datasets are written by one process at a time.
+    `datasets`: also write the run as CSV, Parquet and DuckDB (extractor.dataset)."""
+    if jobs and isinstance(jobs[0], Path):
+        jobs = plan_jobs(jobs)  # type: ignore[arg-type]
     out_dir.mkdir(parents=True, exist_ok=True)
     state = _load_state(out_dir) if resume else {}
     summary = RunSummary(ledger=Ledger(budget=settings.run.token_budget))
     ocr = OcrOptions(engine=settings.ocr.engine, dpi=settings.ocr.dpi)
     book = LayoutBook.load(settings.cache_dir)
-    with open_model(settings, strategy, summary.ledger, prompt_versions) as model:
+    given = contextlib.nullcontext(model) if model is not None else None
+    with given or open_model(settings, strategy, summary.ledger, prompt_versions) as model:
+        if given is not None and model is not None:
+            summary.ledger = model.client.ledger
         summary.model = model.describe() if model else None
         if model is not None:
             model.layouts = book  # one book per run: what the model maps here is read freely later
-        key = _settings_key(strategy, model)
-        for path in files:
-            start = time.monotonic()
-            result = DocResult(file=path.name, ok=False)
-            try:
-                sha = sha256_file(path)
-                done = state.get(sha)
-                target = out_dir / f"{path.stem}.json"
-                if resume and done and done.get("key") == key and done.get("ok") and target.is_file():
-                    result = DocResult(**{**done["result"], "skipped": True})
-                else:
-                    pdf = read_pdf(path, ocr=ocr, on_page=(lambda n, p=path: on_page(p.name, n, 0)) if on_page else None)
-                    analysis = analyse_pdf(pdf)
-                    outcome = extract(analysis, strategy, model, book)
-                    seconds = time.monotonic() - start
-                    target.write_text(_output(outcome, analysis, strategy, model, summary.ledger, seconds),
-                                      encoding="utf-8")
-                    result = DocResult(
-                        file=path.name, ok=True, output=str(target), pages=len(pdf.pages),
-                        ocr_pages=sum(p.source == "ocr" for p in pdf.pages),
-                        line_items=len(outcome.doc.line_items), indicators=len(outcome.doc.indicators),
-                        pending=len(outcome.pending), chunk_failures=len(outcome.failures), seconds=seconds,
-                    )
-                    state[sha] = {"key": key, "ok": True, "result": result.__dict__}
-            except ReadError as exc:
-                result.error = str(exc)
-            except Exception as exc:  # noqa: BLE001 - one document's bug must not stop the batch
-                result.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-            result.seconds = result.seconds or time.monotonic() - start
+        side = _Side(strategy, model, book, _settings_key(strategy, model), ocr, summary.ledger)
+
+        def finish(result: DocResult, entry: dict[str, Any] | None, usage: Usage | None = None) -> None:
+            if entry is None:
+                state.pop(result.file, None)
+            else:
+                state[result.file] = entry
+            if usage is not None:
+                summary.ledger.settle(0, result.file, "*", usage)
             summary.results.append(result)
             _save_state(out_dir, state)
             if on_document is not None:
                 on_document(result, summary.ledger)
+
+        todo = list(jobs)  # type: ignore[arg-type]
+        if workers > 1 and len(todo) > 1 and given is None:
+            _run_parallel(todo, out_dir, settings, side, prompt_versions, state if resume else {}, workers, finish)
+        else:
+            for job in todo:
+                finish(*do_document(job, out_dir, side, state.get(job.name) if resume else None, on_page))
+        order = {job.name: i for i, job in enumerate(todo)}
+        summary.results.sort(key=lambda r: order.get(r.file, len(order)))  # input order, however they finished
+    if datasets:
+        summary.datasets = _datasets(out_dir, summary)
     return summary
+
+
+_WORKER: _Side | None = None  # the model side of a worker process, opened once per process
+
+
+def _init_worker(settings: Settings, side: _Side, endpoint: Endpoint | None, chosen: dict[str, Prompt]) -> None:
+    global _WORKER
+    model = None
+    if endpoint is not None:
+        client = LLMClient(endpoint, settings.llm, Ledger(), settings.cache_dir if settings.llm.cache else None,
+                           max_tokens=settings.llm.max_tokens)
+        model = Model(client, chosen)
+    book = LayoutBook.load(settings.cache_dir)
+    if model is not None:
+        model.layouts = book
+    _WORKER = _Side(side.strategy, model, book, side.key, side.ocr, model.client.ledger if model else Ledger())
+
+
+def _work(job: Job, out_dir: Path, done: dict[str, Any] | None) -> tuple[DocResult, dict[str, Any] | None, Usage]:
+    assert _WORKER is not None
+    result, entry = do_document(job, out_dir, _WORKER, done)
+    used = _WORKER.ledger.documents.pop(job.path.name, Usage())
+    return result, entry, used
+
+
+def _run_parallel(jobs: list[Job], out_dir: Path, settings: Settings, side: _Side,
+                  prompt_versions: dict[str, str] | None, state: dict[str, Any], workers: int,
+                  finish: Callable[..., None]) -> None:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    endpoint = side.model.client.endpoint if side.model is not None else None
+    chosen = dict(side.model.prompts) if side.model is not None else {}
+    bare = _Side(side.strategy, None, side.book, side.key, side.ocr, Ledger())  # what workers get (picklable)
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init_worker,
+                             initargs=(settings, bare, endpoint, chosen)) as pool:
+        futures = {pool.submit(_work, job, out_dir, state.get(job.name)): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                finish(*future.result())
+            except Exception as exc:  # noqa: BLE001 - a worker that died fails its document only
+                finish(DocResult(file=job.name, ok=False, error=f"worker failed: {type(exc).__name__}: {exc}"), None)
+
+
+def _datasets(out_dir: Path, summary: RunSummary) -> list[str]:
+    """The run's outputs as CSV, Parquet and DuckDB beside them (see extractor.dataset)."""
+    from extractor.dataset import write_dataset
+
+    def outputs():  # type: ignore[no-untyped-def]
+        for r in summary.results:
+            if r.ok:
+                yield r.file, json.loads((out_dir / r.file).read_text(encoding="utf-8"))
+
+    return [str(p) for p in write_dataset(out_dir, outputs())]

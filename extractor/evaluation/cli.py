@@ -118,6 +118,10 @@ def score_cmd(
         err.print(f"wrote {html}")
     if not scored.scored:
         err.print("[yellow]no run document pairs with a gold file[/yellow]")
+    for bad in scored.unreadable:
+        err.print(f"[red]✗ unreadable output, not scored:[/red] {e(bad)}")
+    if scored.unreadable:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @eval_app.command("compare")

@@ -49,17 +49,22 @@ def run_meta(run_dir: Path) -> dict[str, Any] | None:
     return None
 
 
-def load_docs(folder: Path) -> dict[str, tuple[Path, dict]]:
-    """document.file → (path, parsed contract) for every contract file in a folder."""
+def load_docs(folder: Path, unreadable: list[str] | None = None) -> dict[str, tuple[Path, dict]]:
+    """document.file → (path, parsed contract) for every contract file in a folder and its
+    sub-folders (a run mirrors its inputs' folders). Files that are not readable JSON are
+    named in `unreadable` (with why) when a list is given."""
     if not folder.is_dir():
         raise RunError(f"not a folder: {folder}")
     docs: dict[str, tuple[Path, dict]] = {}
-    for path in sorted(folder.glob("*.json")):
-        if path.name in NOT_CONTRACT or path.name.startswith("."):
+    for path in sorted(folder.rglob("*.json")):
+        rel = path.relative_to(folder)
+        if path.name in NOT_CONTRACT or any(part.startswith(".") for part in rel.parts):
             continue
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+            if unreadable is not None:
+                unreadable.append(f"{rel}: {type(exc).__name__}: {str(exc)[:120]}")
             continue
         if isinstance(data, dict) and isinstance(data.get("document"), dict) and data["document"].get("file"):
             docs[data["document"]["file"]] = (path, data)
@@ -82,6 +87,7 @@ class RunScore:
     gold_dir: Path | None
     documents: list[DocScore] = field(default_factory=list)
     unscored_gold: list[str] = field(default_factory=list)  # gold documents the run does not have
+    unreadable: list[str] = field(default_factory=list)  # run files that are not readable JSON (with why)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -122,9 +128,10 @@ def score_run(run_dir: Path, gold_dir: Path | None, expected: list[str] | None =
     one with gold that the run lacks is scored as an empty prediction, so a failed
     document costs recall instead of vanishing.
     """
-    run_docs = load_docs(run_dir)
+    unreadable: list[str] = []
+    run_docs = load_docs(run_dir, unreadable)
     gold = load_docs(gold_dir) if gold_dir is not None else {}
-    result = RunScore(run_dir=run_dir, gold_dir=gold_dir)
+    result = RunScore(run_dir=run_dir, gold_dir=gold_dir, unreadable=unreadable)
     paired: set[str] = set()
     for file, (path, data) in run_docs.items():
         g = _pair(gold, file, data)

@@ -57,6 +57,11 @@ class LLMError(Exception):
     """The model gave no valid answer for a chunk (after retries and re-asks)."""
 
 
+class EndpointDown(LLMError):
+    """The endpoint failed every transport try on several chunks in a row: the run asks it
+    nothing more, and what it would have read stays pending."""
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     base_url: str
@@ -146,6 +151,8 @@ class LLMClient:
                             timeout=settings.timeout_s or (600.0 if endpoint.kind == "embedded" else 120.0),
                             max_retries=0)  # tenacity retries, not openai
         self._client = instructor.from_openai(raw, mode=MODES[endpoint.mode])
+        self.down: str | None = None  # why the endpoint was declared down, once it is
+        self._transport_failures = 0  # chunks in a row that failed on transport
 
     def close(self) -> None:
         if self.cache is not None:
@@ -154,7 +161,10 @@ class LLMClient:
     def ask(self, prompt: Prompt, response_model: type[T], document: str, chunk_id: str, cache_text: str,
             context: dict[str, Any] | None = None, extra: list[dict[str, str]] | None = None,
             **values: Any) -> tuple[T, Usage]:
-        """One validated answer; raises LLMError or BudgetExceeded (nothing is spent then)."""
+        """One validated answer; raises LLMError (EndpointDown once the endpoint is declared
+        down) or BudgetExceeded (nothing is spent then)."""
+        if self.down is not None:
+            raise EndpointDown(self.down)
         messages = prompt.messages(**values) + (extra or [])
         key = cache_key(self.endpoint, prompt, response_model, cache_text + json.dumps(extra or [], ensure_ascii=False))
         if self.cache is not None and key in self.cache:
@@ -174,14 +184,16 @@ class LLMClient:
                 used.prompt_tokens += usage.prompt_tokens or 0
                 used.completion_tokens += usage.completion_tokens or 0
 
+        parse_errors = [0]  # answers that did not validate; each but a final one was re-asked
+
         def on_parse_error(*_: Any, **__: Any) -> None:
-            used.reasks += 1
+            parse_errors[0] += 1
 
         self._client.on("completion:response", on_response)
         self._client.on("parse:error", on_parse_error)
         try:
             for attempt in Retrying(retry=retry_if_exception(_transient), wait=_Wait(),
-                                    stop=stop_after_attempt(1 + self.settings.max_retries), reraise=True):
+                                    stop=stop_after_attempt(1 + self._retries()), reraise=True):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
                         used.transport_retries += 1
@@ -194,18 +206,46 @@ class LLMClient:
                         temperature=self.settings.temperature,
                         max_tokens=self.max_tokens,
                     )
-        except InstructorRetryException as exc:
-            # every attempt was answered but none validated: a re-ask per failed attempt
-            raise LLMError(f"no valid answer after {exc.n_attempts} attempts: {str(exc)[:300]}") from exc
-        except openai.OpenAIError as exc:
-            raise LLMError(f"endpoint error: {exc}") from exc
-        except InstructorError as exc:  # e.g. the answer ran into max_tokens: this chunk fails, not the run
-            raise LLMError(f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+        except Exception as exc:
+            if _transient(exc):
+                raise self._transport_failed(exc, used) from exc
+            if isinstance(exc, InstructorRetryException):
+                # every attempt was answered but none validated: the last one was not re-asked
+                parse_errors[0] = max(0, parse_errors[0] - 1)
+                raise LLMError(f"no valid answer after {exc.n_attempts} answers: {str(exc)[:300]}") from exc
+            if isinstance(exc, openai.OpenAIError):
+                raise LLMError(f"endpoint error: {exc}") from exc
+            if isinstance(exc, InstructorError):  # e.g. the answer ran into max_tokens: this chunk fails
+                raise LLMError(f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+            raise
         finally:
             self._client.off("completion:response", on_response)
             self._client.off("parse:error", on_parse_error)
-            # parse errors count the failed attempts; the last one was re-asked only if retried
+            used.reasks += parse_errors[0]
             self.ledger.settle(bound, document, chunk_id, used)
+        self._transport_failures = 0
         if self.cache is not None:
             self.cache[key] = answer.model_dump_json()
         return answer, used
+
+    def _retries(self) -> int:
+        """Transport retries for the next chunk: none while the chunk before failed on
+        transport (the endpoint is probed once a chunk until it answers or is declared down)."""
+        return 0 if self._transport_failures else self.settings.max_retries
+
+    def _transport_failed(self, exc: BaseException, used: Usage) -> LLMError:
+        """A chunk whose every try failed on transport; after `down_after` in a row the
+        endpoint is down for the rest of the run."""
+        self._transport_failures += 1
+        cause = exc
+        while cause.__cause__ is not None or cause.__context__ is not None:
+            if isinstance(cause, openai.OpenAIError) and not isinstance(cause, InstructorError):
+                break
+            cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
+        what = f"{type(cause).__name__}: {str(cause)[:200]}"
+        tries = 1 + used.transport_retries
+        if self._transport_failures >= self.settings.down_after:
+            self.down = (f"model endpoint {self.endpoint.base_url} down: {self._transport_failures} chunks in a row "
+                         f"failed on transport ({what})")
+            return EndpointDown(self.down)
+        return LLMError(f"endpoint unreachable after {tries} tries: {what}")

@@ -2,7 +2,9 @@
 
 A grounded value takes the page and box of the cell it was found in. An ungrounded one
 is reported (so it can be sent back once) and, if it stays ungrounded, dropped: the
-field is left empty and the record flagged. No invented number reaches an output.
+field is left empty and the record flagged. A record whose name is not printed where the
+model says (an answer about another table, or an invented row) is dropped whole. No
+invented number or name reaches an output.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Grounded:
     line_items: list[LineItem] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # sent back to the model once
+    dropped: list[str] = field(default_factory=list)  # records whose name is not printed there: not kept
 
 
 def _dec(text: str) -> Decimal | None:
@@ -58,13 +61,22 @@ def _cell_with_number(cells: list[ChunkCell], value: str) -> ChunkCell | None:
 
 
 def _cell_with_text(cells: list[ChunkCell], text: str) -> ChunkCell | None:
+    """The cell that prints `text` (whitespace aside), or where it starts when it runs on
+    into the next cells (a name wrapped over two lines of prose)."""
     want = normalize_name(text)
     if not want:
         return None
     for cell in cells:
         if want in normalize_name(cell.text):
             return cell
-    return None
+    joined, starts = "", []
+    for cell in cells:
+        starts.append(len(joined))
+        joined += normalize_name(cell.text)
+    at = joined.find(want)
+    if at < 0:
+        return None
+    return cells[max(i for i, start in enumerate(starts) if start <= at)]
 
 
 def _source(cell: ChunkCell, text: str | None = None) -> CellSource:
@@ -97,10 +109,10 @@ def ground_indicators(
             else:
                 cells[name] = _source(cell)
         name_cell = _cell_with_text(chunk.cells, item.name)
-        if name_cell is None:
-            flags.append("name_not_in_source")
-        else:
-            cells["name"] = _source(name_cell)
+        if name_cell is None:  # not this chunk's indicator (another table's, or invented): dropped
+            out.dropped.append(f"indicator {i + 1}: name {item.name!r} is not printed in the chunk")
+            continue
+        cells["name"] = _source(name_cell)
         anchor = name_cell or fallback
         page = anchor.page if anchor else chunk.pages[0]
         out.indicators.append(
@@ -188,9 +200,10 @@ def ground_rows(
             else:
                 sources["code"] = _source(cell)
         name_cell = _cell_with_text(list(cells_in_row.values()), item.name) if item.name else None
-        if item.name and name_cell is None:
-            flags.append("name_not_in_source")
-        elif name_cell is not None:
+        if item.name and name_cell is None:  # not this row's name (another table's, or invented): dropped
+            out.dropped.append(f"row {item.row}: name {item.name!r} is not printed in that row")
+            continue
+        if name_cell is not None:
             sources["name"] = _source(name_cell)
         anchor = name_cell or next(iter(cells_in_row.values()), None)
         page = anchor.page if anchor else chunk.pages[0]

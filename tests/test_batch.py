@@ -1,0 +1,193 @@
+"""Batch runs a hostile user would try: same names in two folders, outputs cut short by a
+kill, documents whose model chunks failed, an endpoint that is down, CLI misuse."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from extractor.cli import app
+from extractor.config import LLMSettings, Settings
+from extractor.extract.llm import prompts
+from extractor.extract.llm.client import EndpointDown, Endpoint, LLMClient, LLMError
+from extractor.extract.llm.usage import Ledger
+from extractor.extract.strategies import Model
+from extractor.records import LineItem
+from extractor.run import STATE_FILE, plan_jobs, run_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "000.pdf"  # 16 pages, 9 table chunks
+runner = CliRunner()
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(cache_dir=tmp_path / "cache")
+
+
+def _folders(tmp_path: Path) -> Path:
+    for sub in ("a", "b"):
+        (tmp_path / "in" / sub).mkdir(parents=True)
+        shutil.copy(SAMPLE, tmp_path / "in" / sub / "doc.pdf")
+    shutil.copy(SAMPLE, tmp_path / "in" / ".state.pdf")
+    return tmp_path / "in"
+
+
+def test_output_names_are_the_inputs_paths_made_safe(tmp_path: Path) -> None:
+    root = _folders(tmp_path)
+    names = [j.name for j in plan_jobs([root])]
+    assert names == ["_.state.json", "a/doc.json", "b/doc.json"]
+    assert [j.name for j in plan_jobs([root / "a", root / "b"])] == ["a/doc.json", "b/doc.json"]
+    assert [j.name for j in plan_jobs([root / "a" / "doc.pdf"])] == ["doc.json"]
+
+
+def test_same_name_in_two_folders_both_kept_and_state_never_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    summary = run_batch(plan_jobs([_folders(tmp_path)]), out, _settings(tmp_path), "grid")
+    assert [r.status for r in summary.results] == ["ok", "ok", "ok"]
+    for name in ("a/doc.json", "b/doc.json", "_.state.json"):
+        assert json.loads((out / name).read_text(encoding="utf-8"))["line_items"]
+    assert json.loads((out / STATE_FILE).read_text(encoding="utf-8"))["version"] == 2
+
+
+def test_resume_redoes_an_output_cut_short_or_changed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    jobs = plan_jobs([_folders(tmp_path)])
+    run_batch(jobs, out, _settings(tmp_path), "grid")
+    (out / "a" / "doc.json").write_bytes(b"")  # killed mid-write by an older version, or truncated
+    good = (out / "b" / "doc.json").read_text(encoding="utf-8")
+    (out / "b" / "doc.json").write_text(good + " ", encoding="utf-8")  # changed since the run wrote it
+    again = run_batch(jobs, out, _settings(tmp_path), "grid")
+    assert [(r.file, r.status) for r in again.results] == [
+        ("_.state.json", "skipped"), ("a/doc.json", "ok"), ("b/doc.json", "ok")]
+    records = json.loads((out / "b" / "doc.json").read_text(encoding="utf-8"))
+    assert records["line_items"] == json.loads(good)["line_items"]
+    assert json.loads((out / "a" / "doc.json").read_text(encoding="utf-8"))["line_items"]
+    assert not list(out.rglob("*.tmp"))  # no temporary file left behind
+
+
+def _failing_model(status: int, calls: list[int], settings: LLMSettings | None = None) -> Model:
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(status, json={"error": {"message": "boom"}})
+
+    client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"),
+                       settings or LLMSettings(max_retries=0, max_reasks=0), Ledger(), cache_dir=None,
+                       http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    return Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "layout")})
+
+
+def test_failed_model_chunks_make_the_document_partial_and_a_resume_retries_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    calls: list[int] = []
+    first = run_batch([SAMPLE], out, _settings(tmp_path), "llm", model=_failing_model(400, calls))
+    assert [r.status for r in first.results] == ["partial"] and first.partial
+    report = json.loads((out / "000.json").read_text(encoding="utf-8"))["report"]
+    assert report["failures"] and report["pending"]
+    before = len(calls)
+    again = run_batch([SAMPLE], out, _settings(tmp_path), "llm", model=_failing_model(400, calls))
+    assert again.results[0].status == "partial" and len(calls) > before  # retried, not skipped
+
+
+def test_an_endpoint_down_is_declared_once_and_asked_nothing_more(tmp_path: Path) -> None:
+    calls: list[int] = []
+    model = _failing_model(503, calls, LLMSettings(max_retries=1, max_reasks=0, down_after=2))
+    summary = run_batch([SAMPLE], tmp_path / "out", _settings(tmp_path), "llm", model=model)
+    chunks = json.loads((tmp_path / "out" / "000.json").read_text(encoding="utf-8"))["report"]["pending"]
+    assert len(chunks) > 3 and summary.results[0].status == "partial"
+    # chunk 1: a try and a retry; chunk 2: one probe; then down: no more requests
+    assert len(calls) == 3
+    assert model.client.down is not None and "down" in chunks[-1]["reasons"][0]
+    with pytest.raises(EndpointDown):
+        model.client.ask(model.prompts["indicators"], type(None), "d", "c", "t")  # type: ignore[arg-type]
+    assert issubclass(EndpointDown, LLMError)
+
+
+def test_an_amount_of_more_than_20_integer_digits_is_refused_with_a_reason() -> None:
+    with pytest.raises(ValidationError, match="23 integer digits; amounts have at most 20"):
+        LineItem(table="支出总表", code=None, name="x", values={"合计": "1" * 23}, unit="万元", page=1)
+    with pytest.raises(ValidationError, match="integer digits"):
+        LineItem(table="支出总表", code=None, name="x", values={"合计": "9" * 100_000}, unit="万元", page=1)
+    assert LineItem(table="支出总表", code=None, name="x", values={"合计": "-12.50"}, unit="万元", page=1)
+
+
+def test_cli_misuse_gets_exit_2_and_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    def said(r) -> str:  # type: ignore[no-untyped-def]
+        return " ".join(r.output.split())  # the console wraps long lines
+
+    r = runner.invoke(app, ["extract", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "no PDF files found" in said(r)
+    (tmp_path / "afile").write_text("x")
+    r = runner.invoke(app, ["extract", str(SAMPLE), "--out", str(tmp_path / "afile")])
+    assert r.exit_code == 2 and "is a file" in said(r)
+    r = runner.invoke(app, ["inspect", str(SAMPLE), "--page", "99"])
+    assert r.exit_code == 2 and "--page 99 is not in 000.pdf" in said(r)
+
+
+def test_eval_score_names_unreadable_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_batch([SAMPLE], out, _settings(tmp_path), "grid")
+    (out / "broken.json").write_text('{"document": {"file": "x.pdf"', encoding="utf-8")
+    r = runner.invoke(app, ["eval", "score", str(out), "--gold", str(ROOT / "eval" / "gold")])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 1 and "unreadable output, not scored" in said and "broken.json" in said
+
+
+def test_the_run_as_datasets_csv_parquet_and_duckdb(tmp_path: Path) -> None:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out"
+    summary = run_batch(plan_jobs([_folders(tmp_path)]), out, _settings(tmp_path), "grid")
+    assert sorted(Path(p).name for p in summary.datasets) == sorted(
+        [f"{t}.{x}" for t in ("documents", "line_items", "indicators", "findings") for x in ("csv", "parquet")]
+        + ["run.duckdb"])
+    assert (out / "dataset" / "line_items.csv").read_bytes().startswith(b"\xef\xbb\xbf\"output\"")
+    items = sum(len(json.loads((out / r.file).read_text(encoding="utf-8"))["line_items"]) for r in summary.results)
+    con = duckdb.connect(str(out / "run.duckdb"), read_only=True)
+    # one row per amount cell; every record of every output is there
+    assert con.execute("SELECT count(DISTINCT (output, record)) FROM line_items").fetchone()[0] == items
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
+    # one subject line across documents, in 万元, by the column's standard role
+    code = con.execute("SELECT code FROM line_items WHERE code_level = '项' ORDER BY output, record LIMIT 1").fetchone()[0]
+    rows = con.execute("SELECT output, value_wan FROM line_items WHERE code = ? AND role = '合计' "
+                       "AND table_kind = '一般公共预算支出表'", [code]).fetchall()
+    assert sorted(r[0] for r in rows) == ["_.state.json", "a/doc.json", "b/doc.json"]  # the same PDF three times
+    assert len({r[1] for r in rows}) == 1 and rows[0][1] is not None
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert "line_items_支出总表" in views
+    assert pq.read_table(out / "dataset" / "indicators.parquet").num_rows == con.execute(
+        "SELECT count(*) FROM indicators").fetchone()[0]
+
+
+def test_column_roles_and_regions_from_the_vocabulary() -> None:
+    from extractor.dataset import column_role, region_of
+
+    assert column_role("基本支出/人员经费") == ("人员经费", None)
+    assert column_role("预算数/基本支出/小计") == ("基本支出", "预算数")
+    assert column_role("“三公”经费/合计/预算数") == ("合计", "预算数")
+    assert column_role("收入/预算数") == ("金额", "预算数")
+    assert column_role("预算数/项目支出/扣除基建项目后预算数") == (None, "预算数")
+    assert region_of("上海市普陀区商务委员会", "x.json") == "上海市普陀区"
+    assert region_of("中共江苏省委办公厅", "x.json") == "江苏省"
+    assert region_of(None, "广州/doc.json") == "广州"
+
+
+def test_workers_give_the_same_outputs_as_one_process(tmp_path: Path) -> None:
+    root = _folders(tmp_path)
+    one = run_batch(plan_jobs([root]), tmp_path / "one", _settings(tmp_path), "grid", datasets=False)
+    two = run_batch(plan_jobs([root]), tmp_path / "two", _settings(tmp_path), "grid", datasets=False, workers=2)
+    assert [(r.file, r.status) for r in two.results] == [(r.file, r.status) for r in one.results]
+    for r in one.results:
+        a = json.loads((tmp_path / "one" / r.file).read_text(encoding="utf-8"))
+        b = json.loads((tmp_path / "two" / r.file).read_text(encoding="utf-8"))
+        assert a["line_items"] == b["line_items"] and a["indicators"] == b["indicators"]
+        assert a["reconciliation"] == b["reconciliation"]
+    again = run_batch(plan_jobs([root]), tmp_path / "two", _settings(tmp_path), "grid", datasets=False, workers=2)
+    assert {r.status for r in again.results} == {"skipped"}  # the state written by the parent is trusted
