@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 some documents failed, 2 usage or configuration error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -153,6 +154,10 @@ def run(
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip documents already done.")] = True,
     token_budget: Annotated[Optional[int], typer.Option(help="Max tokens for the whole run.")] = None,
     workers: WorkersOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no table: failures only.")] = False,
+    log_json: Annotated[
+        bool, typer.Option("--log-json", help="One JSON line per document, then one for the run (for scripts).")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Extract every PDF: read (OCR for scans), rebuild tables, grid reader and/or model, write contract JSON.
@@ -174,16 +179,32 @@ def run(
         settings.run.token_budget = token_budget
     jobs = _jobs(pdfs, out_dir)
     n = _workers(workers, len(jobs))
+    prices = (settings.llm.price_in, settings.llm.price_out, settings.llm.currency)
+
+    def logged(result, ledger) -> None:  # type: ignore[no-untyped-def]
+        print(json.dumps({"event": "document", "status": result.status, **{
+            k: v for k, v in result.__dict__.items() if k != "skipped"}}, ensure_ascii=False), flush=True)
+
+    quiet = quiet or log_json
     try:
-        with report.RunProgress(out, [j.path for j in jobs], live_pages=n == 1) as progress:
+        with (contextlib.nullcontext() if quiet else
+              report.RunProgress(out, [j.path for j in jobs], live_pages=n == 1, prices=prices)) as progress:
             summary = run_batch(jobs, out_dir, settings, chosen, resume=resume,  # type: ignore[arg-type]
-                                on_page=progress.page, on_document=progress.document, workers=n)
+                                on_page=progress.page if progress else None,
+                                on_document=logged if log_json else (progress.document if progress else None),
+                                workers=n)
     except (ModelError, ServerError) as exc:
         err.print(f"[red]model unavailable:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
-    out.print(report.run_table(summary))
-    if summary.datasets:
-        out.print(f"datasets: {out_dir}/dataset/ (CSV, Parquet) and {out_dir}/run.duckdb")
+    if log_json:
+        u = summary.ledger.run
+        print(json.dumps({"event": "run", **summary.counts(),
+                          "cost": report.cost(u.prompt_tokens, u.completion_tokens, prices[0], prices[1]),
+                          "currency": prices[2], "datasets": summary.datasets}, ensure_ascii=False), flush=True)
+    elif not quiet:
+        out.print(report.run_table(summary, prices))
+        if summary.datasets:
+            out.print(f"datasets: {out_dir}/dataset/ (CSV, Parquet) and {out_dir}/run.duckdb")
     for r in summary.failed:
         err.print(f"[red]✗ {r.file}:[/red] {r.error}")
     for r in summary.partial:

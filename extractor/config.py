@@ -40,6 +40,9 @@ class LLMSettings(BaseModel):
     )
     max_retries: int = Field(default=4, description="transport retries (timeouts, 429, 5xx)")
     max_reasks: int = Field(default=1, description="validation re-asks per chunk")
+    price_in: float = Field(default=0.0, ge=0, description="price per million prompt tokens (for cost estimates)")
+    price_out: float = Field(default=0.0, ge=0, description="price per million answer tokens (for cost estimates)")
+    currency: str = Field(default="CNY", description="the unit of price_in / price_out")
     down_after: int = Field(default=3, ge=1, description=(
         "chunks in a row whose every transport try failed before the endpoint is declared down for the run "
         "(its remaining model work is left pending)"))

@@ -126,21 +126,30 @@ def _page_count(path: Path) -> int:
         return 1
 
 
-class RunProgress:
-    """Documents and pages done, tokens spent, time left: one live bar for the run."""
+def cost(prompt_tokens: int, completion_tokens: int, price_in: float, price_out: float) -> float:
+    """Estimated cost at prices per million tokens."""
+    return (prompt_tokens * price_in + completion_tokens * price_out) / 1_000_000
 
-    def __init__(self, console: Console, files: list[Path], live_pages: bool = True) -> None:
+
+class RunProgress:
+    """Documents, pages and chunks done, tokens and their cost, elapsed and remaining time:
+    one live bar for the run."""
+
+    def __init__(self, console: Console, files: list[Path], live_pages: bool = True,
+                 prices: tuple[float, float, str] = (0.0, 0.0, "")) -> None:
         self.live_pages = live_pages  # pages reported as read (one process), else per document
+        self.prices = prices
         self.total_pages = sum(_page_count(f) for f in files)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("pages · docs {task.fields[docs]} · tokens {task.fields[tokens]}"),
+            TextColumn("pages · docs {task.fields[docs]} · chunks {task.fields[chunks]} · tokens {task.fields[tokens]}"
+                       "{task.fields[cost]}"),
             TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
         )
         self.n_files = len(files)
-        self.docs = 0
+        self.docs = self.chunks = 0
         self.task = self.progress.add_task("extracting", total=self.total_pages,
-                                           docs=f"0/{self.n_files}", tokens="0")
+                                           docs=f"0/{self.n_files}", chunks="0", tokens="0", cost="")
         self.pages_done = 0
 
     def __enter__(self) -> RunProgress:
@@ -156,23 +165,34 @@ class RunProgress:
 
     def document(self, result, ledger) -> None:  # type: ignore[no-untyped-def]
         self.docs += 1
+        self.chunks += result.chunks
         # pages of skipped (resumed) or failed documents still count as done
         if result.skipped or not result.ok or not self.live_pages:
             self.progress.update(self.task, advance=max(0, (result.pages or 1)))
-        self.progress.update(self.task, docs=f"{self.docs}/{self.n_files}",
-                             tokens=f"{ledger.run.total_tokens:,}")
+        price_in, price_out, currency = self.prices
+        spent = cost(ledger.run.prompt_tokens, ledger.run.completion_tokens, price_in, price_out)
+        self.progress.update(self.task, docs=f"{self.docs}/{self.n_files}", chunks=str(self.chunks),
+                             tokens=f"{ledger.run.total_tokens:,}",
+                             cost=f" · ≈{spent:.2f} {currency}" if price_in or price_out else "")
 
 
-def run_table(summary) -> RichTable:  # type: ignore[no-untyped-def]
+def run_table(summary, prices: tuple[float, float, str] = (0.0, 0.0, "")) -> RichTable:  # type: ignore[no-untyped-def]
     rows = [
         {"document": r.file, "status": {"skipped": "skipped (done)", "failed": "FAILED"}.get(r.status, r.status),
          "pages": r.pages, "ocr": r.ocr_pages, "line items": r.line_items, "indicators": r.indicators,
+         "conflicts": r.conflicts, "tables holding": f"{r.tables_holding}/{r.tables_checked}",
          "pending": r.pending, "chunk errors": r.chunk_failures, "seconds": f"{r.seconds:.1f}"}
         for r in summary.results
     ]
     u = summary.ledger.run
+    c = summary.counts()
     model = summary.model or {}
-    title = (f"run: {len(summary.results)} documents, {len(summary.failed)} failed, {len(summary.partial)} partial · "
+    share = f"{c['tables_reconciled']:.1%}" if c["tables_reconciled"] is not None else "–"
+    price_in, price_out, currency = prices
+    spent = f" · ≈{cost(u.prompt_tokens, u.completion_tokens, price_in, price_out):.2f} {currency}" \
+        if price_in or price_out else ""
+    title = (f"run: {c['documents']} documents · {c['ok']} ok · {c['partial']} partial · {c['with_conflicts']} with "
+             f"conflicts · {c['failed']} failed · tables reconciled {share} · "
              f"model {model.get('model', '-')} ({model.get('kind', 'none')}) · tokens in {u.prompt_tokens:,} "
-             f"out {u.completion_tokens:,} · calls {u.calls} · re-asks {u.reasks} · cache hits {u.cache_hits}")
+             f"out {u.completion_tokens:,}{spent} · calls {u.calls} · re-asks {u.reasks} · cache hits {u.cache_hits}")
     return _rich(title, rows)

@@ -58,6 +58,10 @@ class DocResult:
     indicators: int = 0
     pending: int = 0
     chunk_failures: int = 0
+    chunks: int = 0
+    conflicts: int = 0  # records the reconciler could not prove (status conflict)
+    tables_checked: int = 0
+    tables_holding: int = 0  # tables whose identities all hold
     seconds: float = 0.0
     skipped: bool = False
 
@@ -87,6 +91,19 @@ class RunSummary:
     @property
     def partial(self) -> list[DocResult]:
         return [r for r in self.results if r.partial]
+
+    def counts(self) -> dict[str, Any]:
+        """What the closing table says: documents by outcome, tables reconciled, tokens."""
+        ok = [r for r in self.results if r.ok]
+        checked = sum(r.tables_checked for r in ok)
+        return {
+            "documents": len(self.results), "ok": sum(r.status in ("ok", "skipped") for r in self.results),
+            "partial": len(self.partial), "with_conflicts": sum(r.conflicts > 0 for r in ok), "failed": len(self.failed),
+            "pages": sum(r.pages for r in self.results),
+            "tables_reconciled": round(sum(r.tables_holding for r in ok) / checked, 4) if checked else None,
+            "prompt_tokens": self.ledger.run.prompt_tokens, "completion_tokens": self.ledger.run.completion_tokens,
+            "calls": self.ledger.run.calls,
+        }
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f<>:"|?*\\]')
@@ -275,7 +292,11 @@ def do_document(job: Job, out_dir: Path, side: _Side, done: dict[str, Any] | Non
             file=job.name, ok=True, output=str(target), pages=len(pdf.pages),
             ocr_pages=sum(p.source == "ocr" for p in pdf.pages),
             line_items=len(outcome.doc.line_items), indicators=len(outcome.doc.indicators),
-            pending=len(outcome.pending), chunk_failures=len(outcome.failures), seconds=seconds,
+            pending=len(outcome.pending), chunk_failures=len(outcome.failures), chunks=len(analysis.chunks),
+            conflicts=outcome.reconciled.totals.conflicts if outcome.reconciled else 0,
+            tables_checked=outcome.reconciled.totals.tables_checked if outcome.reconciled else 0,
+            tables_holding=outcome.reconciled.totals.tables_all_holding if outcome.reconciled else 0,
+            seconds=seconds,
         )
         return result, {"key": side.key, "input": sha, "output": _digest(text),
                         "status": "partial" if result.partial else "ok",

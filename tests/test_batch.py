@@ -191,3 +191,13 @@ def test_workers_give_the_same_outputs_as_one_process(tmp_path: Path) -> None:
         assert a["reconciliation"] == b["reconciliation"]
     again = run_batch(plan_jobs([root]), tmp_path / "two", _settings(tmp_path), "grid", datasets=False, workers=2)
     assert {r.status for r in again.results} == {"skipped"}  # the state written by the parent is trusted
+
+
+def test_log_json_gives_one_line_per_document_and_one_for_the_run(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["run", str(_folders(tmp_path)), "--strategy", "grid", "--out", str(tmp_path / "o"),
+                            "--log-json", "--workers", "1"])
+    lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+    assert r.exit_code == 0
+    assert [x["event"] for x in lines] == ["document", "document", "document", "run"]
+    assert [x["file"] for x in lines[:3]] == ["_.state.json", "a/doc.json", "b/doc.json"]
+    assert lines[-1]["documents"] == 3 and lines[-1]["failed"] == 0 and lines[-1]["pages"] == 48
