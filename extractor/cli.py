@@ -277,6 +277,7 @@ def reconcile_cmd(
 
     Exit 1 when conflicts remain (published inconsistencies alone do not count).
     """
+    from extractor.output import Reconciliation
     from extractor.reconcile import reconcile, render
     from extractor.reconcile.stage import summary
 
@@ -287,7 +288,7 @@ def reconcile_cmd(
         raise typer.Exit(EXIT_USAGE) from exc
     rec = reconcile(doc, as_printed=as_printed)
     data = rec.document.model_dump(mode="json")
-    data["reconciliation"] = summary(rec)
+    data["reconciliation"] = Reconciliation.model_validate(summary(rec)).model_dump(mode="json")
     if out_path is not None:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(dumps_contract(data), encoding="utf-8")

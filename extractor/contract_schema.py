@@ -1,4 +1,5 @@
-"""JSON Schema files in `schemas/`, generated from the pydantic models in records.py.
+"""JSON Schema files in `schemas/`, generated from the pydantic models: the contract
+(records.py) and the whole output document (output.py).
 
 `extractor schema --write` regenerates them; a test fails when they drift apart.
 """
@@ -10,12 +11,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from extractor.output import OutputDocument
 from extractor.records import ContractFile, Indicator, LineItem
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "contract.schema.json": ContractFile,
     "line_item.schema.json": LineItem,
     "indicator.schema.json": Indicator,
+    "output.schema.json": OutputDocument,
 }
 
 

@@ -32,6 +32,8 @@ from extractor.layouts import LayoutBook
 from extractor.pipeline import Analysis, analyse_pdf
 from extractor.read.pdf import OcrOptions, ReadError, read_pdf, sha256_file
 from extractor.reconcile.stage import summary as reconcile_summary
+from extractor.output import Extraction, Mapped, OutputDocument, OutputInfo, PendingChunk, Reconciliation, Report
+from extractor.output import Usage as OutputUsage
 from extractor.records import dumps_contract
 
 TASKS = ("indicators", "line_items", "layout")
@@ -226,34 +228,27 @@ def _save_state(out_dir: Path, state: dict[str, Any]) -> None:
 
 def _output(outcome: Outcome, analysis: Analysis, strategy: str, model: Model | None,
             ledger: Ledger, seconds: float) -> str:
-    name = analysis.pdf.path.name
-    used = ledger.documents.get(name)
-    doc = outcome.doc.model_copy(deep=True)
-    extras = doc.document.model_extra if doc.document.model_extra is not None else {}
-    extras["extraction"] = {
-        "tool": "budget-extractor",
-        "version": __version__,
-        "strategy": strategy,
-        "model": model.describe() if model else None,
-        "pages": len(analysis.pdf.pages),
-        "ocr_pages": [p.number for p in analysis.pdf.pages if p.source == "ocr"],
-        "seconds": round(seconds, 2),
-        "usage": None if used is None else {
-            "prompt_tokens": used.prompt_tokens, "completion_tokens": used.completion_tokens,
-            "calls": used.calls, "reasks": used.reasks, "cache_hits": used.cache_hits,
-            "ungrounded": used.ungrounded,
-        },
-    }
-    data = doc.model_dump(mode="json")
-    data["report"] = {
-        "pending": [{"chunk": p.chunk_id, "pages": p.pages, "reasons": p.reasons} for p in outcome.pending],
-        "failures": outcome.failures,
-        "disagreements": outcome.disagreements,
-        "mapped": outcome.mapped,
-    }
-    if outcome.reconciled is not None:
-        data["reconciliation"] = reconcile_summary(outcome.reconciled, outcome.rereads)
-    return dumps_contract(data)
+    """The output file's text: the typed output document (extractor.output), one record a line."""
+    used = ledger.documents.get(analysis.pdf.path.name)
+    extraction = Extraction(
+        version=__version__, strategy=strategy, model=model.describe() if model else None,
+        pages=len(analysis.pdf.pages), ocr_pages=[p.number for p in analysis.pdf.pages if p.source == "ocr"],
+        seconds=round(seconds, 2),
+        usage=None if used is None else OutputUsage(
+            prompt_tokens=used.prompt_tokens, completion_tokens=used.completion_tokens, calls=used.calls,
+            reasks=used.reasks, cache_hits=used.cache_hits, ungrounded=used.ungrounded),
+    )
+    doc = outcome.doc
+    output = OutputDocument(
+        document=OutputInfo(**doc.document.model_dump(), extraction=extraction),
+        line_items=doc.line_items, indicators=doc.indicators,
+        report=Report(pending=[PendingChunk(chunk=p.chunk_id, pages=p.pages, reasons=p.reasons) for p in outcome.pending],
+                      failures=outcome.failures, disagreements=outcome.disagreements,
+                      mapped=[Mapped.model_validate(m) for m in outcome.mapped]),
+        reconciliation=None if outcome.reconciled is None else Reconciliation.model_validate(
+            reconcile_summary(outcome.reconciled, outcome.rereads)),
+    )
+    return dumps_contract(output.model_dump(mode="json", exclude_none=False))
 
 
 @dataclass

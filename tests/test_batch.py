@@ -201,3 +201,20 @@ def test_log_json_gives_one_line_per_document_and_one_for_the_run(tmp_path: Path
     assert [x["event"] for x in lines] == ["document", "document", "document", "run"]
     assert [x["file"] for x in lines[:3]] == ["_.state.json", "a/doc.json", "b/doc.json"]
     assert lines[-1]["documents"] == 3 and lines[-1]["failed"] == 0 and lines[-1]["pages"] == 48
+
+
+def test_outputs_are_typed_output_documents_and_match_the_generated_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from extractor.output import OutputDocument
+
+    schema = json.loads((ROOT / "schemas" / "output.schema.json").read_text(encoding="utf-8"))
+    run_batch([SAMPLE, ROOT / "samples" / "004.pdf"], tmp_path / "out", _settings(tmp_path), "grid", datasets=False)
+    for name in ("000.json", "004.json"):
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        data = json.loads(text)
+        jsonschema.validate(data, schema)
+        doc = OutputDocument.model_validate(data)
+        assert doc.document.extraction is not None and doc.document.extraction.strategy == "grid"
+        assert doc.reconciliation is not None and doc.reconciliation.totals.identities > 0
+        assert json.loads(doc.model_dump_json()) == data  # nothing untyped rides along
