@@ -46,6 +46,10 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help="table or json
 WorkersOption = Annotated[
     Optional[int], typer.Option("--workers", "-w", help="Documents in parallel processes (default: one per core).")
 ]
+ExecutorOption = Annotated[str, typer.Option("--executor", help="local (processes) or ray")]
+RayAddressOption = Annotated[
+    Optional[str], typer.Option("--ray-address", help="A Ray cluster (default with --executor ray: a local runtime).")
+]
 
 
 def _settings(config: Path | None) -> Settings:
@@ -154,6 +158,8 @@ def run(
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip documents already done.")] = True,
     token_budget: Annotated[Optional[int], typer.Option(help="Max tokens for the whole run.")] = None,
     workers: WorkersOption = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddressOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no table: failures only.")] = False,
     log_json: Annotated[
         bool, typer.Option("--log-json", help="One JSON line per document, then one for the run (for scripts).")
@@ -168,7 +174,7 @@ def run(
     from extractor.extract.llm.models import ModelError
     from extractor.extract.llm.server import ServerError
     from extractor.extract.strategies import STRATEGIES
-    from extractor.run import run_batch
+    from extractor.run import RunError, run_batch
 
     settings = _settings(config)
     chosen = strategy or settings.run.strategy
@@ -177,8 +183,11 @@ def run(
         raise typer.Exit(EXIT_USAGE)
     if token_budget is not None:
         settings.run.token_budget = token_budget
+    if executor not in ("local", "ray"):
+        err.print(f"[red]unknown executor {executor!r}[/red]; choose local or ray")
+        raise typer.Exit(EXIT_USAGE)
     jobs = _jobs(pdfs, out_dir)
-    n = _workers(workers, len(jobs))
+    n = _workers(workers, len(jobs), settings.run.workers)
     prices = (settings.llm.price_in, settings.llm.price_out, settings.llm.currency)
 
     def logged(result, ledger) -> None:  # type: ignore[no-untyped-def]
@@ -192,8 +201,8 @@ def run(
             summary = run_batch(jobs, out_dir, settings, chosen, resume=resume,  # type: ignore[arg-type]
                                 on_page=progress.page if progress else None,
                                 on_document=logged if log_json else (progress.document if progress else None),
-                                workers=n)
-    except (ModelError, ServerError) as exc:
+                                workers=n, executor=executor, ray_address=ray_address)  # type: ignore[arg-type]
+    except (ModelError, ServerError, RunError) as exc:
         err.print(f"[red]model unavailable:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
     if log_json:
@@ -213,12 +222,13 @@ def run(
     raise typer.Exit(EXIT_FAILED if summary.failed or summary.partial else EXIT_OK)
 
 
-def _workers(asked: int | None, n_jobs: int) -> int:
-    """Worker processes: as asked, else one per core; never more than the documents."""
+def _workers(asked: int | None, n_jobs: int, configured: int | None = None) -> int:
+    """Worker processes: as asked, else as configured ([run] workers), else one per core;
+    never more than the documents."""
     if asked is not None and asked < 1:
         err.print(f"[red]--workers {asked}[/red]: give 1 or more")
         raise typer.Exit(EXIT_USAGE)
-    return max(1, min(asked or os.cpu_count() or 1, n_jobs))
+    return max(1, min(asked or configured or os.cpu_count() or 1, n_jobs))
 
 
 def _jobs(pdfs: list[Path], out_dir: Path):  # -> list[Job]
@@ -251,7 +261,8 @@ def extract(
 
     settings = _settings(config)
     jobs = _jobs(pdfs, out_dir)
-    summary = run_batch(jobs, out_dir, settings, "grid", resume=False, workers=_workers(workers, len(jobs)))
+    summary = run_batch(jobs, out_dir, settings, "grid", resume=False,
+                        workers=_workers(workers, len(jobs), settings.run.workers))
     for r in summary.results:
         if r.ok:
             out.print(f"[green]✓[/green] {r.file}: {r.line_items} line items, {r.indicators} indicators, "

@@ -59,7 +59,7 @@ class OCRSettings(BaseModel):
 class RunSettings(BaseModel):
     strategy: Literal["grid", "llm", "auto", "both"] = "auto"
     token_budget: int | None = Field(default=None, ge=0, description="max tokens per run")
-    workers: int = Field(default=1, ge=1)
+    workers: int | None = Field(default=None, ge=1, description="documents in parallel; unset → one per core")
 
 
 class Settings(BaseSettings):

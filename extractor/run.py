@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from extractor import __version__
 from extractor.config import Settings
@@ -308,7 +308,8 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
               resume: bool = True, on_page: Callable[[str, int, int], None] | None = None,
               on_document: Callable[[DocResult, Ledger], None] | None = None,
               prompt_versions: dict[str, str] | None = None, model: Model | None = None,
-              datasets: bool = True, workers: int = 1) -> RunSummary:
+              datasets: bool = True, workers: int = 1, executor: Literal["local", "ray"] = "local",
+              ray_address: str | None = None) -> RunSummary:
     """Every job's document extracted into `out_dir/<job.name>` by `do_document`. A document
     is done again unless a resume finds its output whole (the bytes the state recorded),
     made from the same input with the same settings, and complete (not partial).
@@ -317,6 +318,8 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
     run). `workers` > 1: documents in parallel processes, each with its own client to the
     same endpoint (the embedded server is started once, here); the state, the learned
     layouts (merged on disk) and the datasets are written by one process at a time.
+    `executor="ray"`: the same `do_document` as Ray tasks, on a local Ray runtime (`workers`
+    CPUs) or the cluster at `ray_address`; outputs, resume and summary as with "local".
     `datasets`: also write the run as CSV, Parquet and DuckDB (extractor.dataset)."""
     if jobs and isinstance(jobs[0], Path):
         jobs = plan_jobs(jobs)  # type: ignore[arg-type]
@@ -347,8 +350,10 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
                 on_document(result, summary.ledger)
 
         todo = list(jobs)  # type: ignore[arg-type]
-        if workers > 1 and len(todo) > 1 and given is None:
-            _run_parallel(todo, out_dir, settings, side, prompt_versions, state if resume else {}, workers, finish)
+        if executor == "ray" and given is None:
+            _run_ray(todo, out_dir, settings, side, state if resume else {}, workers, ray_address, finish)
+        elif workers > 1 and len(todo) > 1 and given is None:
+            _run_parallel(todo, out_dir, settings, side, state if resume else {}, workers, finish)
         else:
             for job in todo:
                 finish(*do_document(job, out_dir, side, state.get(job.name) if resume else None, on_page))
@@ -382,16 +387,20 @@ def _work(job: Job, out_dir: Path, done: dict[str, Any] | None) -> tuple[DocResu
     return result, entry, used
 
 
-def _run_parallel(jobs: list[Job], out_dir: Path, settings: Settings, side: _Side,
-                  prompt_versions: dict[str, str] | None, state: dict[str, Any], workers: int,
-                  finish: Callable[..., None]) -> None:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
+def _worker_args(settings: Settings, side: _Side) -> tuple[Settings, _Side, Endpoint | None, dict[str, Prompt]]:
+    """What a worker process needs to open its own side (all picklable): the endpoint of the
+    model the parent opened (the embedded server is shared, not started again)."""
     endpoint = side.model.client.endpoint if side.model is not None else None
     chosen = dict(side.model.prompts) if side.model is not None else {}
-    bare = _Side(side.strategy, None, side.book, side.key, side.ocr, Ledger())  # what workers get (picklable)
+    return settings, _Side(side.strategy, None, side.book, side.key, side.ocr, Ledger()), endpoint, chosen
+
+
+def _run_parallel(jobs: list[Job], out_dir: Path, settings: Settings, side: _Side, state: dict[str, Any],
+                  workers: int, finish: Callable[..., None]) -> None:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init_worker,
-                             initargs=(settings, bare, endpoint, chosen)) as pool:
+                             initargs=_worker_args(settings, side)) as pool:
         futures = {pool.submit(_work, job, out_dir, state.get(job.name)): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
@@ -411,3 +420,44 @@ def _datasets(out_dir: Path, summary: RunSummary) -> list[str]:
                 yield r.file, json.loads((out_dir / r.file).read_text(encoding="utf-8"))
 
     return [str(p) for p in write_dataset(out_dir, outputs())]
+
+
+def _ray_task(args: tuple[Settings, _Side, Endpoint | None, dict[str, Prompt]], job: Job, out_dir: Path,
+              done: dict[str, Any] | None) -> tuple[DocResult, dict[str, Any] | None, Usage]:
+    """One document as a Ray task: the worker process opens its side once, then reuses it."""
+    if _WORKER is None or _WORKER.key != args[1].key:
+        _init_worker(*args)
+    return _work(job, out_dir, done)
+
+
+def _run_ray(jobs: list[Job], out_dir: Path, settings: Settings, side: _Side, state: dict[str, Any],
+             workers: int, address: str | None, finish: Callable[..., None]) -> None:
+    """The documents as Ray tasks. Locally (no address) a runtime with `workers` CPUs is
+    started for the run and shut down after; with an address the cluster's is used, and
+    its workers must see `out_dir`, the cache directory and the model endpoint."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise RunError("--executor ray needs Ray: pip install 'ray>=2.9'") from exc
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
+                 log_to_driver=False, configure_logging=False)
+    try:
+        task = ray.remote(num_cpus=1)(_ray_task)
+        args = ray.put(_worker_args(settings, side))
+        pending = {task.remote(args, job, out_dir.resolve(), state.get(job.name)): job for job in jobs}
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            job = pending.pop(ready[0])
+            try:
+                finish(*ray.get(ready[0]))
+            except Exception as exc:  # noqa: BLE001 - a task that died fails its document only
+                finish(DocResult(file=job.name, ok=False, error=f"ray task failed: {type(exc).__name__}: {exc}"), None)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+class RunError(Exception):
+    """The run cannot start as configured (an executor that is not installed)."""

@@ -218,3 +218,20 @@ def test_outputs_are_typed_output_documents_and_match_the_generated_schema(tmp_p
         assert doc.document.extraction is not None and doc.document.extraction.strategy == "grid"
         assert doc.reconciliation is not None and doc.reconciliation.totals.identities > 0
         assert json.loads(doc.model_dump_json()) == data  # nothing untyped rides along
+
+
+def test_ray_executor_on_a_local_runtime_gives_the_local_outputs(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    root = _folders(tmp_path)
+    local = run_batch(plan_jobs([root]), tmp_path / "local", _settings(tmp_path), "grid", datasets=False)
+    ray_run = run_batch(plan_jobs([root]), tmp_path / "ray", _settings(tmp_path), "grid", datasets=False,
+                        workers=2, executor="ray")
+    assert [(r.file, r.status) for r in ray_run.results] == [(r.file, r.status) for r in local.results]
+    for r in local.results:
+        a = json.loads((tmp_path / "local" / r.file).read_text(encoding="utf-8"))
+        b = json.loads((tmp_path / "ray" / r.file).read_text(encoding="utf-8"))
+        assert (a["line_items"], a["indicators"], a["reconciliation"]) == (b["line_items"], b["indicators"],
+                                                                          b["reconciliation"])
+    again = run_batch(plan_jobs([root]), tmp_path / "ray", _settings(tmp_path), "grid", datasets=False,
+                      workers=2, executor="ray")
+    assert {r.status for r in again.results} == {"skipped"}
