@@ -36,7 +36,7 @@ from extractor.output import Extraction, Mapped, OutputDocument, OutputInfo, Pen
 from extractor.output import Usage as OutputUsage
 from extractor.records import dumps_contract
 
-TASKS = ("indicators", "line_items", "layout")
+from extractor.extract.llm.tasks import TASKS
 STATE_FILE = ".state.json"
 
 

@@ -180,6 +180,8 @@ OPERATOR_WORDS: dict[str, str] = {
     "<": "<", "小于": "<", "低于": "<", "﹤": "<",
     "定性": "定性",
 }
+# Bounds printed after the number ("95%以上", "5万元以内"): the operator they mean.
+TRAILING_BOUNDS: dict[str, str] = {"以上": "≥", "以下": "≤", "以内": "≤"}
 
 
 def table_kind(title: str) -> str | None:

@@ -80,7 +80,7 @@ def model(llm_base_url: str, cassette: None):  # type: ignore[no-untyped-def]
     settings = LLMSettings(max_retries=0, max_reasks=1)
     endpoint = Endpoint(llm_base_url, models.DEFAULT_MODEL, "embedded", "json")
     client = LLMClient(endpoint, settings, Ledger(), cache_dir=None)
-    yield Model(client, {t: prompts.load(t, "v1") for t in ("indicators", "line_items", "layout")})
+    yield Model(client, {t: prompts.load(t, "v1") for t in ("indicators", "line_items", "layout", "segment")})
     client.close()
 
 

@@ -14,7 +14,7 @@ from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import Model
 from extractor.layouts import LayoutBook
 
-TASKS = ("indicators", "line_items", "layout")
+from extractor.extract.llm.tasks import TASKS
 
 
 def mock_model(answers: list[dict], layouts: LayoutBook | None = None) -> tuple[Model, list[dict]]:

@@ -128,7 +128,8 @@ prompts = ["v1", {{indicators = "v1"}}]
     done = run_suite(s, load_settings_plain(), runs_dir, runner=_fake_runner(calls), echo=notes.append)
     assert any("skipping samples/nope.pdf" in n for n in notes)
     assert [c[0] for c in calls] == ["grid", "auto", "auto", "auto", "auto"]
-    assert ("auto", "http://127.0.0.1:9/v1", "m", {"indicators": "v1", "line_items": "v1", "layout": "v1"}) in calls
+    assert ("auto", "http://127.0.0.1:9/v1", "m",
+            {"indicators": "v1", "line_items": "v1", "layout": "v1", "segment": "v1"}) in calls
     assert done[0].key.startswith("mini__grid__") and "__remote__p" in done[-1].key
     meta = json.loads((done[-1].folder / "meta.json").read_text(encoding="utf-8"))
     assert meta["model"] == "remote" and meta["documents"] == ["samples/003.pdf"]

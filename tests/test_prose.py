@@ -69,3 +69,75 @@ def test_blank_department_field_and_unit_lines_name_no_department() -> None:
     assert DEPARTMENT_LINE.search("部门： 金额单位：万元") is None
     assert DEPARTMENT_LINE.search("单位: 万元") is None
     assert DEPARTMENT_LINE.search("编制单位：江油市司法局 金额单位：万元").group(1) == "江油市司法局"
+
+
+PLAIN = "产出指标：全年开展普法宣传活动12场，培训人数不少于200人次，按时完成率100%，群众满意度达到95%以上。"
+
+
+def _segment_with(answers: list[dict]):  # type: ignore[no-untyped-def]
+    import json
+
+    import httpx
+
+    from extractor.config import LLMSettings
+    from extractor.extract.llm import prompts, tasks
+    from extractor.extract.llm.client import Endpoint, LLMClient
+    from extractor.extract.llm.usage import Ledger
+
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        answer = answers[min(len(seen), len(answers)) - 1]
+        return httpx.Response(200, json={
+            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)}}],
+            "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80}})
+
+    client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"), LLMSettings(max_retries=0, max_reasks=1),
+                       Ledger(), cache_dir=None, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    got = tasks.segment(client, prompts.load("segment"), _chunk(PLAIN), "d.pdf", "项目", "普法经费")
+    return got, seen
+
+
+def test_prose_without_headings_is_segmented_not_rewritten() -> None:
+    """The model gives spans; a span not printed in the chunk (an invented 300) is refused and
+    asked again; names, operators, values and units come from the span by the parser; a
+    level the chunk does not print is dropped (never invented)."""
+    invented = {"indicators": [{"span": "培训人数不少于300人次", "level1": "产出指标", "level2": "数量指标"}]}
+    good = {"indicators": [
+        {"span": "全年开展普法宣传活动12场", "level1": "产出指标", "level2": "数量指标"},
+        {"span": "培训人数不少于200人次", "level1": "产出指标", "level2": "数量指标"},
+        {"span": "按时完成率100%", "level1": "产出指标", "level2": "时效指标"},
+        {"span": "群众满意度达到95%以上", "level1": "满意度指标", "level2": "服务对象满意度指标"},
+    ]}
+    got, seen = _segment_with([invented, good])
+    assert len(seen) == 2 and "not in the chunk" in json_text(seen[1])
+    assert [(i.project, i.level1, i.level2, i.name, i.operator, i.value, i.unit) for i in got] == [
+        ("普法经费", "产出指标", None, "全年开展普法宣传活动", None, "12", "场"),
+        ("普法经费", "产出指标", None, "培训人数", "≥", "200", "人次"),
+        ("普法经费", "产出指标", None, "按时完成率", None, "100", "%"),
+        ("普法经费", None, None, "群众满意度达到", "≥", "95", "%"),
+    ]
+    assert all(i.provenance and i.provenance.method == "llm" and i.value in PLAIN for i in got)
+
+
+def json_text(request: dict) -> str:
+    import json
+
+    return json.dumps(request, ensure_ascii=False)
+
+
+def test_default_model_segments_prose_recorded(model) -> None:  # noqa: ANN001 - the conftest fixture
+    """The default embedded model (recorded) segments a prose chunk: every span it gives is
+    printed in the chunk, and every value is the parser's reading of a printed span."""
+    from extractor.extract.llm import tasks
+
+    got = tasks.segment(model.client, model.prompts["segment"], _chunk(PLAIN), "d.pdf", "项目", "普法经费")
+    assert got, "no indicator segmented"
+    flat = PLAIN.replace(" ", "")
+    for i in got:
+        assert i.provenance is not None and i.provenance.cells["name"].text in flat
+        assert i.value is None or i.value in flat
+    assert {i.value for i in got} >= {"12", "200"}

@@ -35,7 +35,7 @@ from extractor.config import Settings
 from extractor.evaluation.runs import RUNS_DIR, run_json, score_run
 
 SUITES_DIR = Path("eval/suites")
-TASKS = ("indicators", "line_items", "layout")
+from extractor.extract.llm.tasks import TASKS
 
 
 class SuiteError(Exception):

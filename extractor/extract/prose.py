@@ -17,7 +17,7 @@ from extractor.chunk import Chunk
 from extractor.normalize import normalize_name
 from extractor.records import CellSource, Indicator, Provenance
 from extractor.extract.targets import loose_target
-from extractor.vocabulary import OPERATOR_WORDS, RECORD_TARGET_LABELS
+from extractor.vocabulary import OPERATOR_WORDS, RECORD_TARGET_LABELS, TRAILING_BOUNDS
 
 _CJK = "\u4e00-\u9fff"
 _NUM = "一二三四五六七八九十"
@@ -36,6 +36,7 @@ _TARGET = re.compile(
     r"(?P<num>\d+(?:\.\d+)?)(?P<unit>[^\d()（）,，;；。:：]{0,4})$"
 )
 _TRIM = " \t:：;；,，。、"
+_BOUND = re.compile("(" + "|".join(TRAILING_BOUNDS) + ")$")
 
 
 def _squeeze(text: str) -> str:
@@ -97,6 +98,8 @@ def split_target(item: str) -> tuple[str, str | None, str | None, str | None]:
         return item, None, None, None
     unit = m.group("unit").strip() or None
     op = OPERATOR_WORDS[m.group("op")] if m.group("op") else None
+    if unit and op is None and (bound := _BOUND.search(unit)):  # "95%以上": ≥ 95 %
+        op, unit = TRAILING_BOUNDS[bound.group(0)], unit[: bound.start()] or None
     return m.group("name").strip(_TRIM), op, m.group("num"), unit
 
 

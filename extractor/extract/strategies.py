@@ -59,10 +59,14 @@ class Outcome:
 
 
 def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, out: Outcome,
-                items: list[LineItem], indicators: list[Indicator]) -> None:
-    """Read one chunk with the model; a failure fails the chunk, not the document."""
+                items: list[LineItem], indicators: list[Indicator], segment: bool = False) -> None:
+    """Read one chunk with the model; a failure fails the chunk, not the document.
+    `segment`: prose is segmented into printed spans (auto), not transcribed (llm)."""
     try:
-        if chunk.kind == "text" or (table is not None and is_indicator_table(table)):
+        if segment and chunk.kind == "text" and "segment" in model.prompts:
+            indicators.extend(tasks.segment(model.client, model.prompts["segment"], chunk, document,
+                                            title_scope(chunk.title), chunk.context or None))
+        elif chunk.kind == "text" or (table is not None and is_indicator_table(table)):
             title = table.title if table is not None else chunk.title
             got = tasks.indicators(model.client, model.prompts["indicators"], chunk, document,
                                    title_scope(title), chunk.context or None)
@@ -222,7 +226,8 @@ def _read(analysis: Analysis, strategy: Strategy, model: Model | None, book: Lay
     if strategy == "auto":
         items, indicators = list(base.line_items), list(base.indicators)
         for p in pending:
-            _model_read(model, chunks[p.chunk_id], tables.get(p.chunk_id), document, out, items, indicators)
+            _model_read(model, chunks[p.chunk_id], tables.get(p.chunk_id), document, out, items, indicators,
+                        segment=True)
     elif strategy == "llm":
         for chunk in analysis.chunks:
             table = tables.get(chunk.id)

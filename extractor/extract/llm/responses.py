@@ -166,3 +166,29 @@ class LayoutOut(BaseModel):
         if n is not None and len(v) != n:
             raise ValueError(f"{len(v)} roles for {n} columns: give exactly one role per column, in order")
         return v
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+class SpanOut(BaseModel):
+    """One indicator as the exact printed span that states it, with its levels."""
+
+    span: str = Field(min_length=2, description="copied character for character from the chunk")
+    level1: Level1 | None = None
+    level2: str | None = None
+
+    @field_validator("span")
+    @classmethod
+    def _printed(cls, v: str, info: ValidationInfo) -> str:
+        text = (info.context or {}).get("text")
+        if text is not None and _flat(v) not in _flat(text):
+            raise ValueError(f"span {v[:40]!r} is not in the chunk: copy the indicator's text exactly as printed")
+        return v
+
+
+class SegmentsOut(BaseModel):
+    """Prose without numbered headings, segmented: one exact span per indicator."""
+
+    indicators: list[SpanOut]

@@ -2,6 +2,9 @@
 
 - indicators: a 绩效目标 table, form or prose chunk → indicators
 - line_items: a budget table chunk → line items (the `llm` and `both` strategies)
+- segment: prose without numbered headings → one exact printed span per indicator and its
+  levels; names, operators, values and units come from the span through the deterministic
+  target parser (a span that is not in the chunk is refused)
 - layout: a table the rules did not recognise → its kind and one role per column, from
   its header block only; the grid reader then reads every cell (numbers from the page,
   meaning from the model), and an accepted mapping is stored as a layout
@@ -16,12 +19,18 @@ from __future__ import annotations
 import json
 
 from extractor.chunk import Chunk
+from extractor.extract.prose import split_target
+from extractor.normalize import normalize_name
+from extractor.records import CellSource, Indicator, Provenance
 from extractor.extract.llm.client import LLMClient, LLMError
 from extractor.extract.llm.grounding import Grounded, ground_indicators, ground_rows
 from extractor.extract.llm.prompts import Prompt
-from extractor.extract.llm.responses import IndicatorsOut, LayoutOut, LineItemsOut
+from extractor.extract.llm.responses import IndicatorsOut, LayoutOut, LineItemsOut, SegmentsOut
 from extractor.layout.tables import Table
 from extractor.layouts import HeaderBlock, draft_roles
+
+
+TASKS = ("indicators", "line_items", "layout", "segment")
 
 
 def _regrounded(first: Grounded, retry) -> Grounded:  # type: ignore[no-untyped-def]
@@ -90,3 +99,31 @@ def layout(client: LLMClient, prompt: Prompt, block: HeaderBlock, n_cols: int, d
                            context={"n_cols": n_cols}, extra=extra,
                            block=text, columns=block.render_columns(), draft=draft, n_cols=n_cols)
     return answer
+
+
+def segment(client: LLMClient, prompt: Prompt, chunk: Chunk, document: str, scope: str,
+            project: str | None) -> list[Indicator]:
+    """Indicators of a prose chunk the rules could not split: the model gives the spans, the
+    target parser reads each span (numbers from the page, boundaries from the model). A level
+    is kept only when the chunk prints it."""
+    answer, _ = client.ask(prompt, SegmentsOut, document, chunk.id, chunk.text, context={"text": chunk.text},
+                           chunk=chunk)
+    flat = normalize_name(chunk.text)
+    page = chunk.pages[0]
+    box = chunk.cells[0].box if chunk.cells else None
+    out = []
+    for item in answer.indicators:
+        span = normalize_name(item.span).strip("；;。，, ")
+        name, op, value, unit = split_target(span)
+        # a level only as printed (the model classifies well enough to find spans, not to
+        # assign unprinted levels: measured on the recorded default model, 2 of 4 wrong)
+        levels = [lv if lv and normalize_name(lv) in flat else None for lv in (item.level1, item.level2)]
+        cells = {f: CellSource(page=page, box=box, text=span)
+                 for f, v in (("name", name), ("operator", op), ("value", value), ("unit", unit)) if v}
+        out.append(Indicator(
+            scope=scope, project=project if scope == "项目" else None,  # type: ignore[arg-type]
+            level1=levels[0], level2=levels[1], name=name, operator=op, value=value, unit=unit,  # type: ignore[arg-type]
+            weight=None, direction=None, page=page,
+            provenance=Provenance(chunk_id=chunk.id, method="llm", page=page, box=box, cells=cells),
+        ))
+    return out
