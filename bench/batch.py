@@ -1,11 +1,12 @@
 """End-to-end batch speed and memory with the grid strategy: the same folder run with 1
 worker and with N (read, layout, records, reconcile, atomic JSON, datasets included).
 
-    python bench/batch.py [--corpus DIR] [--workers 1,2] [--repeat 1]
+    python bench/batch.py [--corpus DIR] [--workers 1,2] [--repeat 1] [--ray]
 
-Prints, per worker count: documents, pages, seconds, pages per second, peak memory of the
-parent and of the largest worker (ru_maxrss), and whether the records are identical to
-the one-process run.
+Prints, per executor and worker count: documents, pages, seconds, pages per second, peak
+memory of the parent and of the largest worker process (ru_maxrss; Ray's workers are not
+its children and are not counted), and whether the records are identical to the
+one-process run. `--ray` adds the same runs on a local Ray runtime.
 """
 
 from __future__ import annotations
@@ -38,21 +39,25 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     ap.add_argument("--repeat", type=int, default=1, help="runs per worker count (the fastest is shown)")
+    ap.add_argument("--ray", action="store_true", help="also run on a local Ray runtime")
     args = ap.parse_args()
     jobs = plan_jobs([args.corpus])
     counts = [int(x) for x in args.workers.split(",")]
     print(f"grid strategy on {args.corpus} ({len(jobs)} PDFs)\n")
-    print("| workers | documents | pages | seconds | pages/s | peak RSS parent MB | peak RSS worker MB | records = 1 worker |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| executor | workers | documents | pages | seconds | pages/s | peak RSS parent MB | peak RSS worker MB "
+          "| records = 1 worker |")
+    print("|---|---|---|---|---|---|---|---|---|")
     base = None
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(cache_dir=Path(tmp) / "cache")
-        for n in counts:
+        runs = [("local", n) for n in counts] + ([("ray", n) for n in counts] if args.ray else [])
+        for executor, n in runs:
             best = None
             for i in range(args.repeat):
-                out = Path(tmp) / f"w{n}-{i}"
+                out = Path(tmp) / f"{executor}{n}-{i}"
                 start = time.perf_counter()
-                summary = run_batch(jobs, out, settings, "grid", resume=False, workers=n)
+                summary = run_batch(jobs, out, settings, "grid", resume=False, workers=n,
+                                    executor=executor)  # type: ignore[arg-type]
                 seconds = time.perf_counter() - start
                 best = min(best or seconds, seconds)
             records = _records(out)
@@ -60,7 +65,7 @@ def main() -> None:
             pages = sum(r.pages for r in summary.results)
             parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"| {n} | {len(summary.results)} | {pages} | {best:.1f} | {pages / best:.1f} | {parent:.0f} | "
+            print(f"| {executor} | {n} | {len(summary.results)} | {pages} | {best:.1f} | {pages / best:.1f} | {parent:.0f} | "
                   f"{child:.0f} | {'yes' if records == base else 'NO'} |")
 
 

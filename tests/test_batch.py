@@ -235,3 +235,71 @@ def test_ray_executor_on_a_local_runtime_gives_the_local_outputs(tmp_path: Path)
     again = run_batch(plan_jobs([root]), tmp_path / "ray", _settings(tmp_path), "grid", datasets=False,
                       workers=2, executor="ray")
     assert {r.status for r in again.results} == {"skipped"}
+
+
+def test_a_hostile_folder_runs_to_the_end_and_names_every_failure(tmp_path: Path) -> None:
+    """Broken, empty, encrypted and fake PDFs, a 500-page one, and a good sample twice under
+    the same name: the good ones have outputs, each failure is named with its reason, exit 1."""
+    import pymupdf
+
+    root = tmp_path / "in"
+    for sub in ("x", "y"):
+        (root / sub).mkdir(parents=True)
+        shutil.copy(SAMPLE, root / sub / "good.pdf")
+    (root / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<>> garbage")
+    (root / "empty.pdf").write_bytes(b"")
+    (root / "text.pdf").write_text("not a pdf at all", encoding="utf-8")
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "secret")
+    doc.save(root / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
+    big = pymupdf.open()
+    for n in range(500):
+        big.new_page().insert_text((72, 72), f"第{n + 1}页 情况说明")
+    big.save(root / "big.pdf")
+    r = runner.invoke(app, ["run", str(root), "--strategy", "grid", "--out", str(tmp_path / "o"), "--log-json",
+                            "--workers", "2"])
+    lines = {x["file"]: x for x in map(json.loads, r.stdout.splitlines()) if x.get("event") == "document"}
+    assert r.exit_code == 1
+    assert {f for f, x in lines.items() if x["status"] == "ok"} == {"x/good.json", "y/good.json", "big.json"}
+    assert lines["big.json"]["pages"] == 500
+    reasons = {f: x["error"] for f, x in lines.items() if x["status"] == "failed"}
+    assert set(reasons) == {"broken.json", "empty.json", "text.json", "locked.json"}
+    assert "encrypted" in reasons["locked.json"] and all(reasons.values())
+    for name in ("x/good.json", "y/good.json", "big.json"):
+        assert json.loads((tmp_path / "o" / name).read_text(encoding="utf-8"))["document"]["file"].endswith(".pdf")
+
+
+def test_killed_three_times_and_resumed_gives_the_records_of_an_uninterrupted_run(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "in"
+    root.mkdir()
+    for name in ("000.pdf", "002.pdf", "003.pdf", "004.pdf"):
+        shutil.copy(ROOT / "samples" / name, root / name)
+    cmd = [sys.executable, "-m", "extractor", "run", str(root), "--strategy", "grid", "--workers", "1", "--quiet",
+           "--out"]
+    env = {**os.environ, "EXTRACTOR_CACHE_DIR": str(tmp_path / "cache")}
+    subprocess.run([*cmd, str(tmp_path / "whole")], env=env, check=True, capture_output=True)
+    for delay in (1.5, 2.0, 2.5):  # the imports take about a second; then documents are being written
+        proc = subprocess.Popen([*cmd, str(tmp_path / "killed")], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    subprocess.run([*cmd, str(tmp_path / "killed")], env=env, check=True, capture_output=True)
+
+    def records(folder: Path) -> dict[str, object]:
+        out = {}
+        for p in sorted(folder.glob("*.json")):
+            if p.name.startswith("."):
+                continue  # the state file
+            data = json.loads(p.read_text(encoding="utf-8"))
+            out[p.name] = (data["line_items"], data["indicators"], data["reconciliation"])
+        return out
+
+    assert records(tmp_path / "killed") == records(tmp_path / "whole")
+    assert len(records(tmp_path / "whole")) == 4 and not list((tmp_path / "killed").rglob("*.tmp"))

@@ -175,6 +175,8 @@ def open_pdf(path: Path) -> pymupdf.Document:
         raise ReadError(f"{path}: not a PDF")
     if doc.needs_pass:
         raise ReadError(f"{path}: encrypted, needs a password")
+    if doc.page_count == 0:
+        raise ReadError(f"{path}: no pages (a broken or truncated PDF)")
     return doc
 
 
