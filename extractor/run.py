@@ -324,6 +324,8 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
     if jobs and isinstance(jobs[0], Path):
         jobs = plan_jobs(jobs)  # type: ignore[arg-type]
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.rglob(".*.json.*.tmp"):  # a write a kill interrupted: never trusted, removed
+        stale.unlink(missing_ok=True)
     state = _load_state(out_dir) if resume else {}
     summary = RunSummary(ledger=Ledger(budget=settings.run.token_budget))
     ocr = OcrOptions(engine=settings.ocr.engine, dpi=settings.ocr.dpi)

@@ -60,6 +60,7 @@ def test_resume_redoes_an_output_cut_short_or_changed(tmp_path: Path) -> None:
     jobs = plan_jobs([_folders(tmp_path)])
     run_batch(jobs, out, _settings(tmp_path), "grid")
     (out / "a" / "doc.json").write_bytes(b"")  # killed mid-write by an older version, or truncated
+    (out / "a" / ".doc.json.k3j2.tmp").write_text('{"document":', encoding="utf-8")  # a write a kill cut short
     good = (out / "b" / "doc.json").read_text(encoding="utf-8")
     (out / "b" / "doc.json").write_text(good + " ", encoding="utf-8")  # changed since the run wrote it
     again = run_batch(jobs, out, _settings(tmp_path), "grid")
