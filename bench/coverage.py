@@ -1,9 +1,10 @@
 """What the readers make of every PDF in ../shared/corpus: per document, tables found and
 read, chunks left pending by reason, line items, indicators, indicator pages that gave
 none, tables whose identities all hold, and (with --strategy auto and a model) model
-calls and seconds.
+calls and seconds, and per page the calls, tokens and cost per 1,000 pages at a stated price.
 
     python bench/coverage.py [--corpus DIR] [--strategy grid|auto] [--no-ocr] [--json OUT.json]
+                             [--price-in 2.0 --price-out 8.0]
 
 The closing lines count what the issue asks: documents with budget tables but no line
 item, documents with 绩效 pages but no indicator, indicator pages with none, the share
@@ -55,6 +56,8 @@ def main() -> None:
     ap.add_argument("--strategy", choices=("grid", "auto"), default="grid")
     ap.add_argument("--no-ocr", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the per-document figures here")
+    ap.add_argument("--price-in", type=float, default=2.0, help="price per million prompt tokens (for the cost line)")
+    ap.add_argument("--price-out", type=float, default=8.0, help="price per million answer tokens")
     args = ap.parse_args()
     ocr = None if args.no_ocr else OcrOptions()
     ledger = Ledger()
@@ -130,7 +133,13 @@ def main() -> None:
     print(f"tables read: {t['read']} of {t['tables']}; chunks pending: {t['pending']}")
     print("pending by reason: " + ("; ".join(f"{k} ×{n}" for k, n in reasons_all.most_common()) or "none"))
     if args.strategy != "grid":
-        print(f"model calls: {t['calls']}, tokens: {t['tokens']}")
+        u = ledger.run
+        pages = sum(v["pages"] for v in dump.values())
+        cost = (u.prompt_tokens * args.price_in + u.completion_tokens * args.price_out) / 1_000_000
+        print(f"model calls: {t['calls']}, tokens: {t['tokens']} (in {u.prompt_tokens:,}, out {u.completion_tokens:,})")
+        print(f"per page: {t['calls'] / pages:.3f} calls, {t['tokens'] / pages:.1f} tokens; "
+              f"cost per 1,000 pages at {args.price_in}/{args.price_out} per million tokens in/out: "
+              f"{cost / pages * 1000:.2f}")
     if args.json:
         args.json.write_text(json.dumps(dump, ensure_ascii=False, indent=1), encoding="utf-8")
 
