@@ -174,7 +174,7 @@ def run(
     from extractor.extract.llm.models import ModelError
     from extractor.extract.llm.server import ServerError
     from extractor.extract.strategies import STRATEGIES
-    from extractor.run import RunError, run_batch
+    from extractor.run import ExecutorError, run_batch
 
     settings = _settings(config)
     chosen = strategy or settings.run.strategy
@@ -202,7 +202,7 @@ def run(
                                 on_page=progress.page if progress else None,
                                 on_document=logged if log_json else (progress.document if progress else None),
                                 workers=n, executor=executor, ray_address=ray_address)  # type: ignore[arg-type]
-    except (ModelError, ServerError, RunError) as exc:
+    except (ModelError, ServerError, ExecutorError) as exc:
         err.print(f"[red]model unavailable:[/red] {exc}")
         raise typer.Exit(EXIT_FAILED) from exc
     if log_json:

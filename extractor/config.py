@@ -18,10 +18,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from extractor.errors import ExtractorError
+
 DEFAULT_CONFIG_FILE = Path("extractor.toml")
 
 
-class ConfigError(Exception):
+class ConfigError(ExtractorError):
     """A configuration file that is missing or unreadable; the CLI exits with 2."""
 
 

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from extractor import __version__
 from extractor.config import Settings
+from extractor.errors import ExtractorError
 from extractor.extract.llm import models, prompts
 from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.client import Endpoint, LLMClient, resolve_endpoint
@@ -440,7 +441,7 @@ def _run_ray(jobs: list[Job], out_dir: Path, settings: Settings, side: _Side, st
     try:
         import ray
     except ImportError as exc:
-        raise RunError("--executor ray needs Ray: pip install 'ray>=2.9'") from exc
+        raise ExecutorError("--executor ray needs Ray: pip install 'budget-extractor[ray]' (or 'ray>=2.9')") from exc
     started = not ray.is_initialized()
     if started:
         ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
@@ -461,5 +462,5 @@ def _run_ray(jobs: list[Job], out_dir: Path, settings: Settings, side: _Side, st
             ray.shutdown()
 
 
-class RunError(Exception):
-    """The run cannot start as configured (an executor that is not installed)."""
+class ExecutorError(ExtractorError):
+    """The run cannot start as asked (an executor that is not installed)."""

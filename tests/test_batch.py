@@ -304,3 +304,21 @@ def test_killed_three_times_and_resumed_gives_the_records_of_an_uninterrupted_ru
 
     assert records(tmp_path / "killed") == records(tmp_path / "whole")
     assert len(records(tmp_path / "whole")) == 4 and not list((tmp_path / "killed").rglob("*.tmp"))
+
+
+def test_every_failure_is_one_tree() -> None:
+    from extractor.config import ConfigError
+    from extractor.errors import ExtractorError
+    from extractor.evaluation.runs import RunError
+    from extractor.evaluation.suite import SuiteError
+    from extractor.extract.llm.models import ModelError
+    from extractor.extract.llm.prompts import PromptError
+    from extractor.extract.llm.server import ServerError
+    from extractor.extract.llm.usage import BudgetExceeded
+    from extractor.read.ocr import OcrUnavailable
+    from extractor.read.pdf import ReadError
+    from extractor.run import ExecutorError
+
+    for error in (ConfigError, RunError, SuiteError, ModelError, PromptError, ServerError, BudgetExceeded,
+                  OcrUnavailable, ReadError, ExecutorError, LLMError, EndpointDown):
+        assert issubclass(error, ExtractorError), error

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from extractor.errors import ExtractorError
 from extractor.evaluation.goldfree import GoldFree, Share, gold_free
 from extractor.evaluation.score import Score, Tally, pooled, score_document
 
@@ -20,7 +21,7 @@ RUNS_DIR = Path("eval/runs")
 NOT_CONTRACT = {"meta.json", "score.json", "baseline.json"}
 
 
-class RunError(Exception):
+class RunError(ExtractorError):
     """A run or gold folder that cannot be read."""
 
 

@@ -32,13 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from extractor.config import Settings
+from extractor.errors import ExtractorError
 from extractor.evaluation.runs import RUNS_DIR, run_json, score_run
 
 SUITES_DIR = Path("eval/suites")
 from extractor.extract.llm.tasks import TASKS
 
 
-class SuiteError(Exception):
+class SuiteError(ExtractorError):
     """A suite file that is missing or malformed."""
 
 

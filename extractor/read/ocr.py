@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from extractor.errors import ExtractorError
+
 if TYPE_CHECKING:  # pragma: no cover
     import pymupdf
 
@@ -45,7 +47,7 @@ DEFAULT_ENGINE = "rapidocr"
 DEFAULT_DPI = 200
 
 
-class OcrUnavailable(RuntimeError):
+class OcrUnavailable(ExtractorError, RuntimeError):
     """The requested OCR engine (or its model data) is not installed."""
 
 

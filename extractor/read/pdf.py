@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pymupdf
 
+from extractor.errors import ExtractorError
 from extractor.read.page import Page, PdfDocument, Rule, Word
 from extractor.read.split import split_at_rules
 
 
-class ReadError(Exception):
+class ReadError(ExtractorError):
     """A PDF that cannot be opened or read; fails that document, not the batch."""
 
 

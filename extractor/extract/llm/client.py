@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from extractor.config import LLMSettings
+from extractor.errors import ExtractorError
 from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.usage import Ledger, Usage, token_bound
 
@@ -53,7 +54,7 @@ DEFAULT_MODES: dict[str, str] = {
 MODES = {"tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA, "json": instructor.Mode.JSON}
 
 
-class LLMError(Exception):
+class LLMError(ExtractorError):
     """The model gave no valid answer for a chunk (after retries and re-asks)."""
 
 

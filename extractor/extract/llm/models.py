@@ -17,10 +17,11 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractor.errors import ExtractorError
 from extractor.read.pdf import sha256_file
 
 
-class ModelError(Exception):
+class ModelError(ExtractorError):
     """Weights missing, corrupt or not what the registry entry promises."""
 
 

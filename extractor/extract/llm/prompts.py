@@ -9,12 +9,14 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
+from extractor.errors import ExtractorError
+
 PROMPTS_DIR = Path(__file__).resolve().parents[3] / "prompts"
 _SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
 _ENV = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 
-class PromptError(Exception):
+class PromptError(ExtractorError):
     """A prompt template that is missing or malformed."""
 
 

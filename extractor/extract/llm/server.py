@@ -19,8 +19,10 @@ from types import TracebackType
 
 import httpx
 
+from extractor.errors import ExtractorError
 
-class ServerError(Exception):
+
+class ServerError(ExtractorError):
     """The embedded server could not be started or did not answer in time."""
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from extractor.errors import ExtractorError
 
-class BudgetExceeded(Exception):
+
+class BudgetExceeded(ExtractorError):
     """The run's token budget cannot cover this call; the chunk is left for later."""
 
 
