@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from extractor.config import Settings
-from extractor.extract.indicators import field_of_header, is_indicator_table
+from extractor.extract.indicators import LABEL_COLUMN, field_of_header, is_indicator_table
 from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import extract
 from extractor.normalize import normalize_name
@@ -44,7 +44,7 @@ def _prints_indicators(grid) -> bool:  # type: ignore[no-untyped-def]
     a project list with goals as prose) have nothing to read."""
     for cell in grid.cells:
         text = normalize_name(cell.text)
-        if (indicator_level(text) is not None or split_levels(text) or text in ("绩效指标", "年度绩效指标")
+        if (indicator_level(text) is not None or split_levels(text) or text in LABEL_COLUMN
                 or field_of_header(text) in ("level1", "level2", "name")):
             return True
     return False

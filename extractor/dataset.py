@@ -7,8 +7,6 @@ too), `indicators` and `findings`, and a view per table kind.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -17,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from extractor.files import replacing
 from extractor.normalize import normalize_name, to_wan
 from extractor.reconcile.vocab import MEASURE_PART, SUBSET_PREFIX
 from extractor.vocabulary import AMOUNT_ONLY, CODE_LEVELS, REGION, STANDARD_COLUMNS, level1_of, taxonomy_term
@@ -207,15 +206,15 @@ def write_dataset(out_dir: Path, outputs: Iterable[tuple[str, dict[str, Any]]]) 
     arrow = {t: _arrow(getattr(merged, t), COLUMNS[t]) for t in TABLES}
     for t, table in arrow.items():
         csv_path, pq_path = folder / f"{t}.csv", folder / f"{t}.parquet"
-        with _replacing(csv_path) as tmp:
+        with replacing(csv_path) as tmp:
             with tmp.open("wb") as fh:
                 fh.write("\ufeff".encode())  # Excel reads UTF-8 only with a BOM
                 pacsv.write_csv(table, fh)
-        with _replacing(pq_path) as tmp:
+        with replacing(pq_path) as tmp:
             pq.write_table(table, tmp)
         written += [csv_path, pq_path]
     db_path = out_dir / DUCKDB_FILE
-    with _replacing(db_path) as tmp:
+    with replacing(db_path) as tmp:
         con = duckdb.connect(str(tmp))
         try:
             for t, table in arrow.items():
@@ -231,16 +230,3 @@ def write_dataset(out_dir: Path, outputs: Iterable[tuple[str, dict[str, Any]]]) 
             con.close()
     written.append(db_path)
     return written
-
-
-@contextlib.contextmanager
-def _replacing(target: Path):  # type: ignore[no-untyped-def]
-    tmp = target.with_name(f".{target.name}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()

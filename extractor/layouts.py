@@ -14,8 +14,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -24,7 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from extractor.extract.indicators import field_of_header, indicator_header_row
+from extractor.extract.indicators import LABEL_COLUMN, field_of_header, indicator_header_row
+from extractor.files import write_atomic
 from extractor.layout.headers import ROW_NUMBER_HEADERS, Column, Header
 from extractor.layout.tables import Part, Table
 from extractor.normalize import is_amount, normalize_name
@@ -43,7 +42,6 @@ BUDGET_ROLES = ("code", "unitcode", "label", "amount", "other")
 INDICATOR_ROLES = ("project", "level1", "level2", "name", "operator", "value", "unit", "target", "weight",
                    "direction", "other")
 KINDS = (*TABLE_KINDS, "绩效目标表")
-INDICATOR_LABELS = {"绩效指标", "年度绩效指标"}  # a 绩效指标 column beside 指标值: the names
 BODY_ROWS = 3  # body rows shown with the header: enough to tell codes, names and amounts apart
 
 
@@ -111,7 +109,7 @@ def draft_roles(block: HeaderBlock) -> tuple[str, list[str]]:
     lasts = [k.split("/")[-1] if k else "" for k in block.columns]
     fields = [field_of_header(x) if x else None for x in lasts]
     if "name" not in fields and "value" in fields:  # 活动 | 绩效指标 | 指标性质 | 指标值
-        fields = ["name" if x in INDICATOR_LABELS else f for x, f in zip(lasts, fields)]
+        fields = ["name" if x in LABEL_COLUMN else f for x, f in zip(lasts, fields)]
     kind = table_kind(block.title)
     indicator = ("name" in fields and bool({"value", "operator", "level1", "level2"} & set(fields))) or kind == "绩效目标表"
     if indicator:
@@ -281,11 +279,7 @@ def read_layouts(path: Path) -> list[Layout]:
 
 
 def write_layouts(path: Path, layouts: list[Layout]) -> None:
-    """Written whole to a temporary file, then renamed: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Written whole, or not at all (extractor.files)."""
     body = json.dumps({"layouts": [x.model_dump(mode="json") for x in sorted(layouts, key=lambda x: x.signature)]},
                       ensure_ascii=False, indent=1)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".layouts-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, body + "\n")

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -24,20 +23,21 @@ from extractor import __version__
 from extractor.config import Settings
 from extractor.errors import ExtractorError
 from extractor.extract.llm import models, prompts
-from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.client import Endpoint, LLMClient, resolve_endpoint
+from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.server import EmbeddedServer
+from extractor.extract.llm.tasks import TASKS
 from extractor.extract.llm.usage import Ledger, Usage
 from extractor.extract.strategies import Model, Outcome, Strategy, extract
+from extractor.files import write_atomic
 from extractor.layouts import LayoutBook
+from extractor.output import Extraction, Mapped, OutputDocument, OutputInfo, PendingChunk, Reconciliation, Report
+from extractor.output import Usage as OutputUsage
 from extractor.pipeline import Analysis, analyse_pdf
 from extractor.read.pdf import OcrOptions, ReadError, read_pdf, sha256_file
 from extractor.reconcile.stage import summary as reconcile_summary
-from extractor.output import Extraction, Mapped, OutputDocument, OutputInfo, PendingChunk, Reconciliation, Report
-from extractor.output import Usage as OutputUsage
 from extractor.records import dumps_contract
 
-from extractor.extract.llm.tasks import TASKS
 STATE_FILE = ".state.json"
 
 
@@ -143,23 +143,6 @@ def plan_jobs(inputs: list[Path]) -> list[Job]:
         seen.add(name.lower())
         jobs.append(Job(path, name))
     return jobs
-
-
-def write_atomic(target: Path, text: str) -> None:
-    """Write a temporary file beside the target, flush it to disk, rename it over the
-    target: a reader (or a resume after a kill) sees the old file or the new, never half."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _digest(text: str) -> str:

@@ -14,12 +14,11 @@ from typer.testing import CliRunner
 
 from extractor.cli import app
 from extractor.config import LLMSettings, Settings
-from extractor.extract.llm import prompts
-from extractor.extract.llm.client import EndpointDown, Endpoint, LLMClient, LLMError
-from extractor.extract.llm.usage import Ledger
+from extractor.extract.llm.client import EndpointDown, LLMError
 from extractor.extract.strategies import Model
 from extractor.records import LineItem
 from extractor.run import STATE_FILE, plan_jobs, run_batch
+from mockllm import mock_endpoint_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "000.pdf"  # 16 pages, 9 table chunks
@@ -77,10 +76,7 @@ def _failing_model(status: int, calls: list[int], settings: LLMSettings | None =
         calls.append(1)
         return httpx.Response(status, json={"error": {"message": "boom"}})
 
-    client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"),
-                       settings or LLMSettings(max_retries=0, max_reasks=0), Ledger(), cache_dir=None,
-                       http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    return Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "layout")})
+    return mock_endpoint_model(handler, settings or LLMSettings(max_retries=0, max_reasks=0))
 
 
 def test_failed_model_chunks_make_the_document_partial_and_a_resume_retries_it(tmp_path: Path) -> None:

@@ -75,29 +75,12 @@ PLAIN = "产出指标：全年开展普法宣传活动12场，培训人数不少
 
 
 def _segment_with(answers: list[dict]):  # type: ignore[no-untyped-def]
-    import json
-
-    import httpx
-
     from extractor.config import LLMSettings
-    from extractor.extract.llm import prompts, tasks
-    from extractor.extract.llm.client import Endpoint, LLMClient
-    from extractor.extract.llm.usage import Ledger
+    from extractor.extract.llm import tasks
+    from mockllm import mock_model
 
-    seen: list[dict] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(json.loads(request.content))
-        answer = answers[min(len(seen), len(answers)) - 1]
-        return httpx.Response(200, json={
-            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)}}],
-            "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80}})
-
-    client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"), LLMSettings(max_retries=0, max_reasks=1),
-                       Ledger(), cache_dir=None, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    got = tasks.segment(client, prompts.load("segment"), _chunk(PLAIN), "d.pdf", "项目", "普法经费")
+    model, seen = mock_model(answers, settings=LLMSettings(max_retries=0, max_reasks=1))
+    got = tasks.segment(model.client, model.prompts["segment"], _chunk(PLAIN), "d.pdf", "项目", "普法经费")
     return got, seen
 
 

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
 
-from extractor.config import LLMSettings
-from extractor.extract.llm import prompts
-from extractor.extract.llm.client import Endpoint, LLMClient
-from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import Model, extract
 from extractor.pipeline import analyse
-from mockllm import mock_model
+from mockllm import completion, mock_endpoint_model, mock_model
 from pdfmaker import draw_table, new_pdf, save, write_text
 
 ROWS = [
@@ -76,15 +71,9 @@ def test_grid_and_auto_need_no_call_for_a_recognised_table(tmp_path: Path) -> No
 
 def test_an_answer_cut_at_max_tokens_fails_the_chunk_not_the_document(tmp_path: Path) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={
-            "id": "x", "object": "chat.completion", "created": 0, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "length",
-                         "message": {"role": "assistant", "content": '{"rows": [{"row": "r1", "na'}}],
-            "usage": {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80}})
+        return completion('{"rows": [{"row": "r1", "na', finish_reason="length")
 
-    client = LLMClient(Endpoint("http://llm.test/v1", "m", "embedded", "json"), LLMSettings(max_retries=0, max_reasks=0),
-                       Ledger(), cache_dir=None, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    model = Model(client, {t: prompts.load(t) for t in ("indicators", "line_items", "layout")})
+    model = mock_endpoint_model(handler)
     out = extract(analyse(_pdf(tmp_path)), "llm", model)
     assert out.doc.line_items == [] and len(out.failures) == 1
     assert "p1-t1" in out.failures[0] and [p.chunk_id for p in out.pending] == ["p1-t1"]

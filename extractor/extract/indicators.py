@@ -38,7 +38,7 @@ FIELD_HEADERS: list[tuple[str, tuple[str, ...]]] = [
 _PROJECT_LABEL = re.compile(r"^(项目名称|项目|项目支出名称|项目全称)$")
 # Labels of the form's indicator block and of header cells: never a level or a name.
 _LABELS = {"绩效指标", "年度绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "指标名称", "绩效指标名称"}
-_LABEL_COLUMN = {"绩效指标", "年度绩效指标"}  # a form's label column (garbled forms print names there)
+LABEL_COLUMN = {"绩效指标", "年度绩效指标"}  # a form's label column (garbled forms print names there)
 # The form's signature row ends its indicator block.
 _FOOTER = re.compile(r"^(负责人|经办人|联系电话|填报日期|填报人|审核人|单位负责人)[:：]"
                      r"|^(总分值|总分|评价总分|评价等级|自评得分|综合评分)")  # a 自评表's scoring rows
@@ -79,7 +79,7 @@ def _columns(grid: Grid, row: int) -> dict[str, int]:
         if cell.col != col:
             continue
         text = normalize_name(cell.text)
-        name = _field(text) or ("label" if text in _LABEL_COLUMN else None)
+        name = _field(text) or ("label" if text in LABEL_COLUMN else None)
         if name and name not in fields:
             fields[name] = col
         elif name in _SECOND and "value" in fields and col > fields["value"] and f"{name}#2" not in fields:

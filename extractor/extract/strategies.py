@@ -63,7 +63,7 @@ def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, 
     """Read one chunk with the model; a failure fails the chunk, not the document.
     `segment`: prose is segmented into printed spans (auto), not transcribed (llm)."""
     try:
-        if segment and chunk.kind == "text" and "segment" in model.prompts:
+        if segment and chunk.kind == "text":
             indicators.extend(tasks.segment(model.client, model.prompts["segment"], chunk, document,
                                             title_scope(chunk.title), chunk.context or None))
         elif chunk.kind == "text" or (table is not None and is_indicator_table(table)):

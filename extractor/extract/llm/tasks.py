@@ -19,16 +19,15 @@ from __future__ import annotations
 import json
 
 from extractor.chunk import Chunk
-from extractor.extract.prose import split_target
-from extractor.normalize import normalize_name
-from extractor.records import CellSource, Indicator, Provenance
 from extractor.extract.llm.client import LLMClient, LLMError
 from extractor.extract.llm.grounding import Grounded, ground_indicators, ground_rows
 from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.responses import IndicatorsOut, LayoutOut, LineItemsOut, SegmentsOut
+from extractor.extract.prose import split_target
 from extractor.layout.tables import Table
 from extractor.layouts import HeaderBlock, draft_roles
-
+from extractor.normalize import normalize_name
+from extractor.records import CellSource, Indicator, Provenance
 
 TASKS = ("indicators", "line_items", "layout", "segment")
 
