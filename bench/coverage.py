@@ -27,6 +27,7 @@ from extractor.extract.strategies import extract
 from extractor.normalize import normalize_name
 from extractor.pipeline import analyse
 from extractor.read.pdf import OcrOptions
+from extractor.report import cost as run_cost
 from extractor.run import open_model
 from extractor.vocabulary import indicator_level, split_levels
 
@@ -135,7 +136,7 @@ def main() -> None:
     if args.strategy != "grid":
         u = ledger.run
         pages = sum(v["pages"] for v in dump.values())
-        cost = (u.prompt_tokens * args.price_in + u.completion_tokens * args.price_out) / 1_000_000
+        cost = run_cost(u.prompt_tokens, u.completion_tokens, args.price_in, args.price_out)
         print(f"model calls: {t['calls']}, tokens: {t['tokens']} (in {u.prompt_tokens:,}, out {u.completion_tokens:,})")
         print(f"per page: {t['calls'] / pages:.3f} calls, {t['tokens'] / pages:.1f} tokens; "
               f"cost per 1,000 pages at {args.price_in}/{args.price_out} per million tokens in/out: "

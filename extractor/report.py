@@ -14,14 +14,6 @@ from extractor.layout.grid import Grid
 from extractor.pipeline import Analysis
 
 
-def expand_pdfs(paths: list[Path]) -> list[Path]:
-    """Files as given; folders become their PDFs, sorted."""
-    out: list[Path] = []
-    for p in paths:
-        out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() == ".pdf") if p.is_dir() else [p])
-    return out
-
-
 def inspect_summary(analysis: Analysis, page: int | None = None) -> dict[str, Any]:
     pdf = analysis.pdf
     tables_on: Counter[int] = Counter(pg for t in analysis.tables for pg in t.pages)
