@@ -13,8 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from extractor.extract.strategies import extract
-from extractor.pipeline import analyse
+from extractor.pipeline import analyse, extract
 from extractor.read.pdf import OcrOptions
 from extractor.reconcile import reconcile
 from extractor.reconcile.stage import mark_ocr, summary

@@ -23,9 +23,8 @@ from pathlib import Path
 from extractor.config import Settings
 from extractor.extract.indicators import LABEL_COLUMN, field_of_header, is_indicator_table
 from extractor.extract.llm.usage import Ledger
-from extractor.extract.strategies import extract
 from extractor.normalize import normalize_name
-from extractor.pipeline import analyse
+from extractor.pipeline import analyse, extract
 from extractor.read.pdf import OcrOptions
 from extractor.report import cost as run_cost
 from extractor.run import open_model

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table as RichTable
 
+from extractor.extract.document import Analysis
 from extractor.layout.grid import Grid
-from extractor.pipeline import Analysis
 
 
 def inspect_summary(analysis: Analysis, page: int | None = None) -> dict[str, Any]:

@@ -28,14 +28,11 @@ from extractor.extract.llm.prompts import Prompt
 from extractor.extract.llm.server import EmbeddedServer
 from extractor.extract.llm.tasks import TASKS
 from extractor.extract.llm.usage import Ledger, Usage
-from extractor.extract.strategies import Model, Outcome, Strategy, extract
+from extractor.extract.strategies import Model, Strategy
 from extractor.files import write_atomic
 from extractor.layouts import LayoutBook
-from extractor.output import Extraction, Mapped, OutputDocument, OutputInfo, PendingChunk, Reconciliation, Report
-from extractor.output import Usage as OutputUsage
-from extractor.pipeline import Analysis, analyse_pdf
-from extractor.read.pdf import OcrOptions, ReadError, read_pdf, sha256_file
-from extractor.reconcile.stage import summary as reconcile_summary
+from extractor.pipeline import Context, process
+from extractor.read.pdf import OcrOptions, ReadError, sha256_file
 from extractor.records import dumps_contract
 
 STATE_FILE = ".state.json"
@@ -210,49 +207,20 @@ def _save_state(out_dir: Path, state: dict[str, Any]) -> None:
                                                   ensure_ascii=False, indent=1))
 
 
-def _output(outcome: Outcome, analysis: Analysis, strategy: str, model: Model | None,
-            ledger: Ledger, seconds: float) -> str:
-    """The output file's text: the typed output document (extractor.output), one record a line."""
-    used = ledger.documents.get(analysis.pdf.path.name)
-    extraction = Extraction(
-        version=__version__, strategy=strategy, model=model.describe() if model else None,
-        pages=len(analysis.pdf.pages), ocr_pages=[p.number for p in analysis.pdf.pages if p.source == "ocr"],
-        seconds=round(seconds, 2),
-        usage=None if used is None else OutputUsage(
-            prompt_tokens=used.prompt_tokens, completion_tokens=used.completion_tokens, calls=used.calls,
-            reasks=used.reasks, cache_hits=used.cache_hits, ungrounded=used.ungrounded),
-    )
-    doc = outcome.doc
-    output = OutputDocument(
-        document=OutputInfo(**doc.document.model_dump(), extraction=extraction),
-        line_items=doc.line_items, indicators=doc.indicators,
-        report=Report(pending=[PendingChunk(chunk=p.chunk_id, pages=p.pages, reasons=p.reasons) for p in outcome.pending],
-                      failures=outcome.failures, disagreements=outcome.disagreements,
-                      mapped=[Mapped.model_validate(m) for m in outcome.mapped]),
-        reconciliation=None if outcome.reconciled is None else Reconciliation.model_validate(
-            reconcile_summary(outcome.reconciled, outcome.rereads)),
-    )
-    return dumps_contract(output.model_dump(mode="json", exclude_none=False))
-
-
 @dataclass
 class _Side:
-    """What one process needs to do documents: the strategy, the model side (or None), the
-    layout book, the run's settings key, OCR options and the usage ledger."""
+    """What one process needs to do documents: the pipeline's context and the run's
+    settings key (a resume trusts only outputs made with the same key)."""
 
-    strategy: Strategy
-    model: Model | None
-    book: LayoutBook
+    ctx: Context
     key: str
-    ocr: OcrOptions
-    ledger: Ledger
 
 
 def do_document(job: Job, out_dir: Path, side: _Side, done: dict[str, Any] | None,
                 on_page: Callable[[str, int, int], None] | None = None) -> tuple[DocResult, dict[str, Any] | None]:
-    """One document, end to end: read → layout → chunk → records → reconcile → output,
-    written atomically. Returns its result and its state entry (None: nothing to keep).
-    `done`: what an earlier run recorded for this output (a resume), else None."""
+    """One job: kept if a resume may trust its output, else `pipeline.process` and its
+    output written atomically. Returns its result and its state entry (None: nothing to
+    keep). `done`: what an earlier run recorded for this output (a resume), else None."""
     start = time.monotonic()
     result = DocResult(file=job.name, ok=False)
     target = out_dir / job.name
@@ -261,21 +229,18 @@ def do_document(job: Job, out_dir: Path, side: _Side, done: dict[str, Any] | Non
         if (done and done.get("key") == side.key and done.get("input") == sha and done.get("status") == "ok"
                 and _trusted(target, done.get("output"))):
             return DocResult(**{**done["result"], "skipped": True}), done
-        pdf = read_pdf(job.path, ocr=side.ocr, on_page=(lambda n: on_page(job.name, n, 0)) if on_page else None)
-        analysis = analyse_pdf(pdf)
-        outcome = extract(analysis, side.strategy, side.model, side.book)
-        seconds = time.monotonic() - start
-        text = _output(outcome, analysis, side.strategy, side.model, side.ledger, seconds)
+        done_ = process(job.path, side.ctx, on_page=(lambda n: on_page(job.name, n, 0)) if on_page else None)
+        text = dumps_contract(done_.output.model_dump(mode="json", exclude_none=False))
         write_atomic(target, text)
+        pages, outcome = done_.analysis.pdf.pages, done_.outcome
+        totals = outcome.reconciled.totals if outcome.reconciled else None
         result = DocResult(
-            file=job.name, ok=True, output=str(target), pages=len(pdf.pages),
-            ocr_pages=sum(p.source == "ocr" for p in pdf.pages),
+            file=job.name, ok=True, output=str(target), pages=len(pages),
+            ocr_pages=sum(p.source == "ocr" for p in pages),
             line_items=len(outcome.doc.line_items), indicators=len(outcome.doc.indicators),
-            pending=len(outcome.pending), chunk_failures=len(outcome.failures), chunks=len(analysis.chunks),
-            conflicts=outcome.reconciled.totals.conflicts if outcome.reconciled else 0,
-            tables_checked=outcome.reconciled.totals.tables_checked if outcome.reconciled else 0,
-            tables_holding=outcome.reconciled.totals.tables_all_holding if outcome.reconciled else 0,
-            seconds=seconds,
+            pending=len(outcome.pending), chunk_failures=len(outcome.failures), chunks=len(done_.analysis.chunks),
+            conflicts=totals.conflicts if totals else 0, tables_checked=totals.tables_checked if totals else 0,
+            tables_holding=totals.tables_all_holding if totals else 0, seconds=time.monotonic() - start,
         )
         return result, {"key": side.key, "input": sha, "output": _digest(text),
                         "status": "partial" if result.partial else "ok",
@@ -321,7 +286,7 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
         summary.model = model.describe() if model else None
         if model is not None:
             model.layouts = book  # one book per run: what the model maps here is read freely later
-        side = _Side(strategy, model, book, _settings_key(strategy, model), ocr, summary.ledger)
+        side = _Side(Context(strategy, model, book, ocr, summary.ledger), _settings_key(strategy, model))
 
         def finish(result: DocResult, entry: dict[str, Any] | None, usage: Usage | None = None) -> None:
             if entry is None:
@@ -363,22 +328,24 @@ def _init_worker(settings: Settings, side: _Side, endpoint: Endpoint | None, cho
     book = LayoutBook.load(settings.cache_dir)
     if model is not None:
         model.layouts = book
-    _WORKER = _Side(side.strategy, model, book, side.key, side.ocr, model.client.ledger if model else Ledger())
+    _WORKER = _Side(Context(side.ctx.strategy, model, book, side.ctx.ocr, model.client.ledger if model else Ledger()),
+                    side.key)
 
 
 def _work(job: Job, out_dir: Path, done: dict[str, Any] | None) -> tuple[DocResult, dict[str, Any] | None, Usage]:
     assert _WORKER is not None
     result, entry = do_document(job, out_dir, _WORKER, done)
-    used = _WORKER.ledger.documents.pop(job.path.name, Usage())
+    used = _WORKER.ctx.ledger.documents.pop(job.path.name, Usage())
     return result, entry, used
 
 
 def _worker_args(settings: Settings, side: _Side) -> tuple[Settings, _Side, Endpoint | None, dict[str, Prompt]]:
     """What a worker process needs to open its own side (all picklable): the endpoint of the
     model the parent opened (the embedded server is shared, not started again)."""
-    endpoint = side.model.client.endpoint if side.model is not None else None
-    chosen = dict(side.model.prompts) if side.model is not None else {}
-    return settings, _Side(side.strategy, None, side.book, side.key, side.ocr, Ledger()), endpoint, chosen
+    model = side.ctx.model
+    endpoint = model.client.endpoint if model is not None else None
+    chosen = dict(model.prompts) if model is not None else {}
+    return settings, _Side(Context(side.ctx.strategy, None, side.ctx.book, side.ctx.ocr, Ledger()), side.key), endpoint, chosen
 
 
 def _run_parallel(jobs: list[Job], out_dir: Path, settings: Settings, side: _Side, state: dict[str, Any],

@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pymupdf
-
-from extractor.extract.indicators import _Place, settle_boundaries
-from extractor.pipeline import analyse, read_grid
-from extractor.records import Indicator
 from pdfmaker import draw_table, new_pdf, save, write_text
+
+from extractor.extract.gridread import read_grid
+from extractor.extract.indicators import _Place, settle_boundaries
+from extractor.pipeline import analyse
+from extractor.records import Indicator
 
 
 def _form_page(doc: pymupdf.Document, title: str = "项目支出绩效目标申报表") -> pymupdf.Page:

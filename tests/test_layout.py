@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pymupdf
 import pytest
-
-from extractor.layout.tables import find_tables
-from extractor.pipeline import analyse, read_grid
-from extractor.read.pdf import ReadError, read_pdf
 from pdfmaker import draw_table, new_pdf, save, write_text
+
+from extractor.extract.gridread import read_grid
+from extractor.layout.tables import find_tables
+from extractor.pipeline import analyse
+from extractor.read.pdf import ReadError, read_pdf
 
 HEADER = [
     [("科目编码", 1, 3), None, None, ("科目名称", 2, 1), ("合计", 2, 1), ("基本支出", 1, 2), None, ("项目支出", 2, 1)],

@@ -13,11 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pymupdf
+from pdfmaker import draw_table, new_pdf, save, write_text
 
 from extractor.extract.grid import split_code_label
-from extractor.pipeline import analyse, read_grid
+from extractor.extract.gridread import read_grid
+from extractor.pipeline import analyse
 from extractor.reconcile.columns import row_templates
-from pdfmaker import draw_table, new_pdf, save, write_text
 
 HEADER_BJ = [
     [("支出功能分类科目", 2, 1), ("政府支出经济分类科目", 2, 1), ("部门支出经济分类科目", 2, 1),

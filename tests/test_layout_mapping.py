@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractor.extract.llm import prompts
-from extractor.extract.strategies import Model, extract
-from extractor.layouts import Layout, LayoutBook, header_block, read_layouts, write_layouts
-from extractor.pipeline import analyse
 from mockllm import mock_model
 from pdfmaker import draw_table, new_pdf, save, write_text
+
+from extractor.extract.llm import prompts
+from extractor.extract.strategies import Model
+from extractor.layouts import Layout, LayoutBook, header_block, read_layouts, write_layouts
+from extractor.pipeline import analyse, extract
 
 # A table the rules do not know: no title names its kind, the header words are not theirs.
 ROWS = [
@@ -56,7 +57,7 @@ def test_unknown_header_is_mapped_once_then_read_from_the_stored_layout(tmp_path
     ]
     sig = header_block(analysis.tables[0]).signature
     assert all(i.provenance.layout == sig for i in out.doc.line_items)
-    assert out.mapped and out.mapped[0]["signature"] == sig
+    assert out.mapped and out.mapped[0].signature == sig
     # what the model saw: the header block, not the whole table
     prompt = seen[0]["messages"][-1]["content"]
     assert "column 3: header '专项经费'" in prompt and "Draft:" in prompt
@@ -92,7 +93,6 @@ def test_layouts_round_trip_and_merge(tmp_path: Path) -> None:
 def test_default_model_maps_an_unknown_header_then_no_call(model, tmp_path: Path) -> None:  # noqa: ANN001
     """The default embedded model (recorded): the unknown table is read exactly under its
     mapping, and a second document with that header is read with no model call."""
-    from extractor.extract.llm import prompts
 
     model.prompts["layout"] = prompts.load("layout", "v3")
     model.layouts = LayoutBook(path=tmp_path / "cache" / "layouts" / "learned.json")

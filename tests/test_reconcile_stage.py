@@ -6,16 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 import test_strategies as ts
 from conftest import GOLD
-from extractor.cli import app
-from extractor.extract import strategies
-from extractor.extract.strategies import extract
-from extractor.pipeline import analyse
-from extractor.records import ContractFile, load_contract
 from pdfmaker import draw_table, new_pdf, save, write_text
+from typer.testing import CliRunner
+
+from extractor.cli import app
+from extractor import pipeline
+from extractor.pipeline import analyse, extract
+from extractor.records import ContractFile, load_contract
 
 runner = CliRunner()
 COL = "总计"  # the total column of the chongqing gold's 支出总表
@@ -113,7 +112,7 @@ def test_auto_rereads_a_failing_table_and_keeps_the_grid_on_a_tie(tmp_path: Path
     out = extract(analyse(_pdf(tmp_path, BAD_TOTAL)), "auto", model)
     assert len(seen) == 1
     (entry,) = out.rereads
-    assert entry["kept"] == "grid" and entry["grid_failing"] == entry["model_failing"] > 0
+    assert entry.kept == "grid" and entry.grid_failing == entry.model_failing > 0
     assert all(i.provenance.method == "grid" for i in out.doc.line_items)
 
 
@@ -121,17 +120,17 @@ def test_auto_keeps_the_model_reading_when_its_identities_hold(tmp_path: Path, m
     analysis = analyse(_pdf(tmp_path, BAD_TOTAL))
     good = extract(analyse(_pdf(tmp_path, ts.ROWS, "good.pdf")), "grid", None).doc.line_items
 
-    def fake_read(model, chunk, table, document, out, items, indicators):  # type: ignore[no-untyped-def]
+    def fake_read(model, step, document, out, items, indicators):  # type: ignore[no-untyped-def]
         for item in good:
             copy = item.model_copy(deep=True)
             copy.provenance.method = "llm"
-            copy.provenance.chunk_id = table.id
+            copy.provenance.chunk_id = step.table.id
             items.append(copy)
 
-    monkeypatch.setattr(strategies, "_model_read", fake_read)
+    monkeypatch.setattr(pipeline, "read_step", fake_read)
     model, _ = ts._model({})
     out = extract(analysis, "auto", model)
     (entry,) = out.rereads
-    assert entry["kept"] == "model" and entry["model_failing"] == 0
+    assert entry.kept == "model" and entry.model_failing == 0
     assert next(i for i in out.doc.line_items if i.name == "合计").values["合计"] == "1557.33"
     assert out.reconciled is not None and out.reconciled.totals.violated == 0

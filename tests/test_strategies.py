@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-
-from extractor.extract.strategies import Model, extract
-from extractor.pipeline import analyse
 from mockllm import completion, mock_endpoint_model, mock_model
 from pdfmaker import draw_table, new_pdf, save, write_text
+
+from extractor.extract.strategies import Model
+from extractor.pipeline import analyse, extract
 
 ROWS = [
     ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],

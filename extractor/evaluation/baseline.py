@@ -54,8 +54,7 @@ def doc_entry(score: Score) -> dict[str, Any]:
 def measure(root: Path = ROOT, corpus: Path = CORPUS) -> dict[str, Any]:
     """Extract every gate document with the grid strategy (no model) and score it."""
     from extractor.evaluation.score import score_document
-    from extractor.extract.strategies import extract
-    from extractor.pipeline import analyse
+    from extractor.pipeline import analyse, extract
 
     docs = {}
     for pdf, gold in gate_documents(root, corpus):

@@ -1,4 +1,4 @@
-"""Strategies: which reader reads which chunk.
+"""Strategies as a plan over chunks: which reader reads which chunk.
 
 - grid: the grid reader alone; what it cannot read is reported, not guessed.
 - llm:  every chunk through the model (tables transcribed, then grounded).
@@ -6,6 +6,10 @@
         forms, unknown headers (the model maps them, the grid reads them) and tables
         the grid could not read.
 - both: grid and model each read every budget table; disagreeing cells are flagged.
+
+The grid pass (`extractor.extract.gridread`) always runs first; `plan` turns a strategy
+into the model `Step`s that follow it, and `read_steps` carries them out, one chunk's
+failure failing that chunk only. `extractor.pipeline` composes the two with the reconciler.
 """
 
 from __future__ import annotations
@@ -15,21 +19,22 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from extractor.chunk import Chunk, table_chunk
+from extractor.extract.document import Analysis, title_scope
 from extractor.extract.grid import project_amounts, read_line_items, unreadable
-from extractor.extract.indicators import is_indicator_table, read_indicators
+from extractor.extract.gridread import Pending, stamp_layout
+from extractor.extract.indicators import is_indicator_table, mapped_fields, read_indicators
 from extractor.extract.llm import tasks
 from extractor.extract.llm.client import LLMClient, LLMError
 from extractor.extract.llm.prompts import Prompt
+from extractor.extract.llm.responses import LayoutOut
 from extractor.extract.llm.usage import BudgetExceeded
 from extractor.layout.tables import Table
-from extractor.extract.indicators import mapped_fields
-from extractor.extract.llm.responses import LayoutOut
 from extractor.layouts import HeaderBlock, Layout, LayoutBook, apply_layout, header_block, problems
 from extractor.normalize import normalize_name
-from extractor.pipeline import Analysis, Pending, document_record, grid_read, stamp_layout, title_scope
-from extractor.records import ContractFile, Document, Indicator, LineItem
+from extractor.output import Mapped, Reread
 from extractor.reconcile import Reconciled
-from extractor.reconcile.stage import reconcile_document, violated_chunks
+from extractor.reconcile.stage import reconcile_document
+from extractor.records import ContractFile, Document, Indicator, LineItem
 
 Strategy = Literal["grid", "llm", "auto", "both"]
 STRATEGIES: tuple[str, ...] = ("grid", "llm", "auto", "both")
@@ -54,30 +59,101 @@ class Outcome:
     failures: list[str] = field(default_factory=list)  # chunks the model failed on
     disagreements: list[str] = field(default_factory=list)  # `both`: grid vs model
     reconciled: Reconciled | None = None  # statuses, fixes and conflicts of `doc`
-    rereads: list[dict[str, object]] = field(default_factory=list)  # auto: tables the model read again
-    mapped: list[dict[str, object]] = field(default_factory=list)  # tables whose columns the model mapped
+    rereads: list[Reread] = field(default_factory=list)  # auto: tables the model read again
+    mapped: list[Mapped] = field(default_factory=list)  # tables whose columns the model mapped
 
 
-def _model_read(model: Model, chunk: Chunk, table: Table | None, document: str, out: Outcome,
-                items: list[LineItem], indicators: list[Indicator], segment: bool = False) -> None:
-    """Read one chunk with the model; a failure fails the chunk, not the document.
-    `segment`: prose is segmented into printed spans (auto), not transcribed (llm)."""
+Task = Literal["segment", "indicators", "map", "line_items", "compare"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One model reading of one chunk. `table`: the table the chunk renders (None for prose).
+    task: segment — prose cut into printed spans (auto); indicators — indicators read from
+    prose or a form; map — the model maps the columns, the grid reads the cells;
+    line_items — the model transcribes a budget table; compare — the same, as a second
+    reading of a grid-read table whose disagreeing cells are flagged (both)."""
+
+    chunk: Chunk
+    table: Table | None
+    task: Task
+
+
+def task_for(chunk: Chunk, table: Table | None, segment: bool = False) -> Task:
+    """What the model does with a chunk: prose and indicator tables give indicators (prose is
+    segmented under auto), an unknown or unreadable table is mapped, a known one transcribed."""
+    if segment and chunk.kind == "text":
+        return "segment"
+    if chunk.kind == "text" or (table is not None and is_indicator_table(table)):
+        return "indicators"
+    if table is not None and (table.kind is None or unreadable(table)):
+        return "map"
+    return "line_items"
+
+
+def _step(chunk: Chunk, table: Table | None, segment: bool = False) -> Step:
+    return Step(chunk, table, task_for(chunk, table, segment))
+
+
+def plan(analysis: Analysis, strategy: Strategy, pending: list[Pending]) -> list[Step]:
+    """The model steps a strategy takes after the grid pass, which left `pending` unread.
+    grid: none (what is pending stays pending, with its reasons)."""
+    tables = {t.id: t for t in analysis.tables}
+    chunks = {c.id: c for c in analysis.chunks}
+    if strategy == "auto":
+        return [_step(chunks[p.chunk_id], tables.get(p.chunk_id), segment=True) for p in pending]
+    if strategy == "llm":
+        steps = []
+        for chunk in analysis.chunks:
+            table = tables.get(chunk.id)
+            if table is not None and table.empty:
+                continue
+            if table is not None and is_indicator_table(table) and analysis.has_prose(table):
+                # Its indicators are read from the prose chunks; what is left is the project list.
+                view = project_amounts(table)
+                if view is not None:
+                    steps.append(_step(table_chunk(view), view))
+                continue
+            steps.append(_step(chunk, table))
+        return steps
+    if strategy == "both":
+        steps = [_step(chunks[p.chunk_id], tables.get(p.chunk_id)) for p in pending]
+        return steps + [Step(table_chunk(t), t, "compare") for t in analysis.tables
+                        if not (t.kind is None or is_indicator_table(t) or unreadable(t) or t.empty)]
+    return []
+
+
+def read_step(model: Model, step: Step, document: str, out: Outcome,
+              items: list[LineItem], indicators: list[Indicator]) -> None:
+    """Read one chunk with the model into `items`/`indicators`; a failure fails the chunk
+    (it goes to `out.failures` and `out.pending` with the reason), not the document."""
+    chunk, table = step.chunk, step.table
     try:
-        if segment and chunk.kind == "text":
+        if step.task == "segment":
             indicators.extend(tasks.segment(model.client, model.prompts["segment"], chunk, document,
                                             title_scope(chunk.title), chunk.context or None))
-        elif chunk.kind == "text" or (table is not None and is_indicator_table(table)):
+        elif step.task == "indicators":
             title = table.title if table is not None else chunk.title
             got = tasks.indicators(model.client, model.prompts["indicators"], chunk, document,
                                    title_scope(title), chunk.context or None)
             indicators.extend(got.indicators)
-        elif table is not None and (table.kind is None or unreadable(table)):
+        elif step.task == "map" and table is not None:
             _map_and_read(model, table, document, out, items, indicators)
+        elif step.task == "compare" and table is not None:
+            theirs = tasks.line_items(model.client, model.prompts["line_items"], chunk, table, document).line_items
+            ours = [i for i in items if i.provenance and i.provenance.chunk_id == table.id]
+            out.disagreements += [f"{table.id}: {line}" for line in _compare(ours, theirs)]
         elif table is not None:
             items.extend(tasks.line_items(model.client, model.prompts["line_items"], chunk, table, document).line_items)
     except (LLMError, BudgetExceeded) as exc:
         out.failures.append(f"{chunk.id} (pages {', '.join(map(str, chunk.pages))}): {exc}")
         out.pending.append(Pending(chunk.id, chunk.pages, [str(exc)]))
+
+
+def read_steps(model: Model, steps: list[Step], document: str, out: Outcome,
+               items: list[LineItem], indicators: list[Indicator]) -> None:
+    for step in steps:
+        read_step(model, step, document, out, items, indicators)
 
 
 MAPPING_TRIES = 2  # a mapping that fails its checks is asked once more, with the reasons
@@ -134,8 +210,8 @@ def _map_and_read(model: Model, table: Table, document: str, out: Outcome, items
                 model.layouts.learn(layout)
             items.extend(stamp_layout(got_items, block.signature))
             indicators.extend(got_inds)
-            out.mapped.append({"chunk": table.id, "pages": table.pages, "signature": block.signature,
-                               "kind": answer.kind, "roles": answer.roles})
+            out.mapped.append(Mapped(chunk=table.id, pages=table.pages, signature=block.signature,
+                                     kind=answer.kind, roles=answer.roles))
             return
     out.pending.append(Pending(table.id, table.pages, ["the model's column mapping failed its checks: "
                                                        + "; ".join(feedback or [])]))
@@ -167,93 +243,4 @@ def _compare(grid_items: list[LineItem], model_items: list[LineItem]) -> list[st
     return report
 
 
-def extract(analysis: Analysis, strategy: Strategy, model: Model | None, book: LayoutBook | None = None) -> Outcome:
-    """Read every chunk with the strategy's readers, then reconcile the figures. `book`: the
-    stored layouts (tables whose header one knows are read with no model call)."""
-    out = _read(analysis, strategy, model, book if book is not None else (model.layouts if model else None))
-    ocr_pages = {p.number for p in analysis.pdf.pages if p.source == "ocr"}
-    rec = reconcile_document(out.doc, ocr_pages)
-    if strategy == "auto" and model is not None:
-        rec = _reread_failing(analysis, model, out, rec, ocr_pages)
-    out.doc, out.reconciled = rec.document, rec
-    return out
-
-
-def _reread_failing(analysis: Analysis, model: Model, out: Outcome, rec: Reconciled,
-                    ocr_pages: set[int]) -> Reconciled:
-    """auto: a grid-read budget table whose identities fail is read again by the model;
-    the reading with fewer failing identities wins (the grid's on a tie)."""
-    tables = {t.id: t for t in analysis.tables}
-    for chunk_id, failing in violated_chunks(rec).items():
-        table = tables.get(chunk_id)
-        ours = [i for i in out.doc.line_items if i.provenance and i.provenance.chunk_id == chunk_id]
-        if table is None or not ours or ours[0].provenance.method != "grid":  # type: ignore[union-attr]
-            continue
-        scratch = Outcome(out.doc)
-        theirs: list[LineItem] = []
-        _model_read(model, table_chunk(table), table, analysis.pdf.path.name, scratch, theirs, [])
-        entry: dict[str, object] = {"chunk": chunk_id, "pages": table.pages, "grid_failing": failing}
-        if scratch.failures or not theirs:
-            entry.update(kept="grid", why=scratch.failures[0] if scratch.failures else "model returned no rows")
-            out.rereads.append(entry)
-            continue
-        first = out.doc.line_items.index(ours[0])
-        rest = [i for i in out.doc.line_items if not (i.provenance and i.provenance.chunk_id == chunk_id)]
-        candidate = out.doc.model_copy(update={"line_items": rest[:first] + theirs + rest[first:]})
-        other = reconcile_document(candidate, ocr_pages)
-        model_failing = violated_chunks(other).get(chunk_id, 0)
-        entry["model_failing"] = model_failing
-        if model_failing < failing:
-            out.doc, rec = candidate, other
-            entry["kept"] = "model"
-        else:
-            entry["kept"] = "grid"
-        out.rereads.append(entry)
-    return rec
-
-
-def _read(analysis: Analysis, strategy: Strategy, model: Model | None, book: LayoutBook | None) -> Outcome:
-    document = analysis.pdf.path.name
-    base, pending = grid_read(analysis, book)
-    if strategy == "grid" or model is None:
-        return Outcome(base, pending)
-
-    out = Outcome(base)
-    tables = {t.id: t for t in analysis.tables}
-    chunks = {c.id: c for c in analysis.chunks}
-    items: list[LineItem] = []
-    indicators: list[Indicator] = []
-    if strategy == "auto":
-        items, indicators = list(base.line_items), list(base.indicators)
-        for p in pending:
-            _model_read(model, chunks[p.chunk_id], tables.get(p.chunk_id), document, out, items, indicators,
-                        segment=True)
-    elif strategy == "llm":
-        for chunk in analysis.chunks:
-            table = tables.get(chunk.id)
-            if table is not None and table.empty:
-                continue
-            if table is not None and is_indicator_table(table) and analysis.has_prose(table):
-                # Its indicators are read from the prose chunks; what is left is the project list.
-                view = project_amounts(table)
-                if view is not None:
-                    _model_read(model, table_chunk(view), view, document, out, items, indicators)
-                continue
-            _model_read(model, chunk, table, document, out, items, indicators)
-    elif strategy == "both":
-        items, indicators = list(base.line_items), list(base.indicators)
-        for p in pending:
-            _model_read(model, chunks[p.chunk_id], tables.get(p.chunk_id), document, out, items, indicators)
-        for table in analysis.tables:
-            if table.kind is None or is_indicator_table(table) or unreadable(table) or table.empty:
-                continue
-            theirs: list[LineItem] = []
-            _model_read(model, table_chunk(table), table, document, out, theirs, [])
-            ours = [i for i in items if i.provenance and i.provenance.chunk_id == table.id]
-            out.disagreements += [f"{table.id}: {line}" for line in _compare(ours, theirs)]
-    out.doc = ContractFile(document=document_record(analysis.pdf, analysis.tables),
-                           line_items=items, indicators=indicators)
-    return out
-
-
-__all__ = ["STRATEGIES", "Model", "Outcome", "Strategy", "extract", "read_indicators"]
+__all__ = ["STRATEGIES", "Model", "Outcome", "Step", "Strategy", "plan", "read_step", "read_steps", "task_for"]

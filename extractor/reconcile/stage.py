@@ -51,7 +51,7 @@ def violated_chunks(rec: Reconciled) -> dict[str, int]:
     return out
 
 
-def summary(rec: Reconciled, rereads: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def summary(rec: Reconciled) -> dict[str, Any]:
     """What goes into the output file under `reconciliation`: totals, each fix with its
     proof, each conflict or published inconsistency with its figures."""
     by_id = {i.id: i for i in rec.identities}
@@ -81,7 +81,6 @@ def summary(rec: Reconciled, rereads: list[dict[str, Any]] | None = None) -> dic
              "candidates": [f"{k.ref.label}: {k.old} → {k.new} ({k.kind.value})" for k in c.candidates]}
             for c in rec.conflicts
         ],
-        "rereads": rereads or [],
         "skipped": rec.skipped,
     }
 
