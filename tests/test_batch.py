@@ -105,6 +105,38 @@ def test_an_endpoint_down_is_declared_once_and_asked_nothing_more(tmp_path: Path
     assert issubclass(EndpointDown, LLMError)
 
 
+def _timing_out_model(models_answer: bool, requests: list[str]) -> Model:
+    """Every completion times out; GET /models answers (a slow endpoint) or times out too (hung)."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request.url.path.rsplit("/", 1)[-1])
+        if request.url.path.endswith("/models") and models_answer:
+            return httpx.Response(200, json={"object": "list", "data": []})
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    return mock_endpoint_model(handler, LLMSettings(max_retries=4, max_reasks=0, down_after=3))
+
+
+def test_a_hung_endpoint_is_declared_down_at_its_first_timeout(tmp_path: Path) -> None:
+    requests: list[str] = []
+    model = _timing_out_model(False, requests)
+    run_batch([SAMPLE], tmp_path / "out", _settings(tmp_path), "llm", model=model)
+    pending = json.loads((tmp_path / "out" / "000.json").read_text(encoding="utf-8"))["report"]["pending"]
+    # one completion that timed out, one probe that did too: no retry, no second chunk asked
+    assert requests == ["completions", "models"]
+    assert model.client.down is not None and "hung" in model.client.down
+    assert len(pending) > 3 and all("hung" in p["reasons"][0] for p in pending)
+
+
+def test_a_slow_endpoint_that_answers_the_probe_is_retried(tmp_path: Path) -> None:
+    requests: list[str] = []
+    model = _timing_out_model(True, requests)
+    model.client.settings = model.client.settings.model_copy(update={"max_retries": 1})
+    run_batch([SAMPLE], tmp_path / "out", _settings(tmp_path), "llm", model=model)
+    # chunk 1: a try, a probe, a retry (and its probe); chunks 2 and 3: one try and a probe each; then down
+    assert requests.count("completions") == 4 and model.client.down is not None
+    assert "3 chunks in a row" in model.client.down
+
+
 def test_an_amount_of_more_than_20_integer_digits_is_refused_with_a_reason() -> None:
     with pytest.raises(ValidationError, match="23 integer digits; amounts have at most 20"):
         LineItem(table="支出总表", code=None, name="x", values={"合计": "1" * 23}, unit="万元", page=1)

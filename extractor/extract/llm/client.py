@@ -109,6 +109,17 @@ def _transient(exc: BaseException | None) -> bool:
     return False
 
 
+def _timed_out(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, openai.APITimeoutError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+PROBE_TIMEOUT_S = 10.0  # a live endpoint answers GET /models in well under this, however busy
+
+
 def _retry_after(exc: BaseException | None) -> float | None:
     while exc is not None:
         response = getattr(exc, "response", None)
@@ -151,9 +162,11 @@ class LLMClient:
         raw = openai.OpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key, http_client=http_client,
                             timeout=settings.timeout_s or (600.0 if endpoint.kind == "embedded" else 120.0),
                             max_retries=0)  # tenacity retries, not openai
+        self._raw = raw
         self._client = instructor.from_openai(raw, mode=MODES[endpoint.mode])
         self.down: str | None = None  # why the endpoint was declared down, once it is
         self._transport_failures = 0  # chunks in a row that failed on transport
+        self._hung: str | None = None  # a request timed out and the endpoint answered no probe either
 
     def close(self) -> None:
         if self.cache is not None:
@@ -193,7 +206,7 @@ class LLMClient:
         self._client.on("completion:response", on_response)
         self._client.on("parse:error", on_parse_error)
         try:
-            for attempt in Retrying(retry=retry_if_exception(_transient), wait=_Wait(),
+            for attempt in Retrying(retry=retry_if_exception(self._worth_retrying), wait=_Wait(),
                                     stop=stop_after_attempt(1 + self._retries()), reraise=True):
                 with attempt:
                     if attempt.retry_state.attempt_number > 1:
@@ -229,6 +242,27 @@ class LLMClient:
             self.cache[key] = answer.model_dump_json()
         return answer, used
 
+    def _worth_retrying(self, exc: BaseException) -> bool:
+        """A transport failure is tried again, unless a request timed out and the endpoint
+        does not answer a cheap probe either: it is hung, and every try would cost a timeout."""
+        if not _transient(exc):
+            return False
+        if _timed_out(exc) and not self._answers_probe():
+            self._hung = (f"a request timed out and GET /models got no answer within {PROBE_TIMEOUT_S:g} s "
+                          "(the endpoint is hung)")
+            return False
+        return True
+
+    def _answers_probe(self) -> bool:
+        """Does the endpoint answer anything (any HTTP status) to GET /models, quickly?"""
+        try:
+            self._raw.with_options(timeout=PROBE_TIMEOUT_S, max_retries=0).models.list()
+        except openai.APIStatusError:
+            return True  # it answered, even if not with a model list
+        except openai.OpenAIError:
+            return False
+        return True
+
     def _retries(self) -> int:
         """Transport retries for the next chunk: none while the chunk before failed on
         transport (the endpoint is probed once a chunk until it answers or is declared down)."""
@@ -245,6 +279,9 @@ class LLMClient:
             cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
         what = f"{type(cause).__name__}: {str(cause)[:200]}"
         tries = 1 + used.transport_retries
+        if self._hung is not None:
+            self.down = f"model endpoint {self.endpoint.base_url} down: {self._hung}"
+            return EndpointDown(self.down)
         if self._transport_failures >= self.settings.down_after:
             self.down = (f"model endpoint {self.endpoint.base_url} down: {self._transport_failures} chunks in a row "
                          f"failed on transport ({what})")
