@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from extractor.audit.models import Audit
 from extractor.reconcile.models import Totals
 from extractor.records import Document, Indicator, LineItem
 
@@ -135,3 +136,4 @@ class OutputDocument(BaseModel):
     indicators: list[Indicator] = Field(default_factory=list)
     report: Report = Field(default_factory=Report)
     reconciliation: Reconciliation | None = None
+    audit: Audit | None = Field(default=None, description="the document audit: findings, tables found, claims")

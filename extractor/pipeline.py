@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractor import __version__
+from extractor.audit import AuditInput, TableSeen, TextLine, audit
 from extractor.chunk import make_chunks, table_chunk
 from extractor.extract.document import Analysis, document_record
 from extractor.extract.gridread import grid_read
 from extractor.extract.llm.usage import Ledger
 from extractor.extract.strategies import Model, Outcome, Step, Strategy, plan, read_step, read_steps, task_for
-from extractor.layout.tables import find_tables
+from extractor.layout.tables import Table, find_tables, text_lines
 from extractor.layouts import LayoutBook
 from extractor.output import (
     Extraction,
@@ -38,6 +39,7 @@ from extractor.reconcile import Reconciled
 from extractor.reconcile.stage import reconcile_document, violated_chunks
 from extractor.reconcile.stage import summary as reconcile_summary
 from extractor.records import ContractFile, LineItem
+from extractor.vocabulary import EMPTY_TABLE
 
 
 def analyse_pdf(pdf: PdfDocument) -> Analysis:
@@ -103,6 +105,40 @@ def _reread_failing(analysis: Analysis, model: Model, out: Outcome, rec: Reconci
     return rec
 
 
+def _seen(table: Table) -> TableSeen:
+    cells = [c.text for p in table.parts for c in p.grid.cells if not c.empty]
+    note = next((t for t in [ln.text for ln in table.context[-3:]] + cells if EMPTY_TABLE.search(t)), None)
+    title = next((ln for ln in reversed(table.context) if ln.text.replace(" ", "") == table.title.replace(" ", "")), None)
+    return TableSeen(id=table.id, kind=table.kind, title=table.title, pages=table.pages, unit=table.unit,
+                     year=table.year, department=table.department, empty=table.empty,
+                     empty_note=note if table.empty else None,
+                     headers=[c.key for c in table.header.columns if c.role == "amount"],
+                     title_box=(title.x0, title.y0, title.x1, title.y1) if title else None)
+
+
+def outside_tables(analysis: Analysis) -> list[TextLine]:
+    """The lines printed outside every table grid (titles, 目录, the narrative), in reading order."""
+    boxes: dict[int, list[tuple[float, float, float, float]]] = {}
+    for t in analysis.tables:
+        for part in t.parts:
+            boxes.setdefault(part.grid.page, []).append(part.grid.box)
+    out = []
+    for page in analysis.pdf.pages:
+        inside = boxes.get(page.number, [])
+        words = [w for w in page.words if not any(b[0] <= w.cx <= b[2] and b[1] <= w.cy <= b[3] for b in inside)]
+        out += [TextLine(page=page.number, box=(ln.x0, ln.y0, ln.x1, ln.y1), text=ln.text) for ln in text_lines(words)]
+    return out
+
+
+def audit_input(analysis: Analysis, outcome: Outcome) -> AuditInput:
+    rec = outcome.reconciled
+    return AuditInput(document=outcome.doc.document, tables=[_seen(t) for t in analysis.tables],
+                      line_items=outcome.doc.line_items, indicators=outcome.doc.indicators,
+                      lines=outside_tables(analysis),
+                      identities=rec.identities if rec else [], conflicts=rec.conflicts if rec else [],
+                      corrections=rec.corrections if rec else [])
+
+
 @dataclass
 class Context:
     """What processing a document needs besides its path: the strategy, the model side (None
@@ -155,7 +191,8 @@ def process(path: Path, ctx: Context, on_page: Callable[[int], None] | None = No
     analysis = analyse_pdf(read_pdf(path, ocr=ctx.ocr, on_page=on_page))
     outcome = extract(analysis, ctx.strategy, ctx.model, ctx.book)
     output = output_document(outcome, analysis, ctx.strategy, ctx.model, ctx.ledger, time.monotonic() - start)
+    output.audit = audit(audit_input(analysis, outcome))
     return Processed(output, analysis, outcome)
 
 
-__all__ = ["Context", "Processed", "analyse", "analyse_pdf", "extract", "output_document", "process"]
+__all__ = ["Context", "Processed", "analyse", "audit_input", "analyse_pdf", "extract", "output_document", "process"]

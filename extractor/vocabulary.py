@@ -232,3 +232,100 @@ STANDARD_COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.comp
 # Header parts that say only which side or measure a single amount column is (收支总表).
 AMOUNT_ONLY = re.compile(r"^(收入|支出|项目|金额|预算数|决算数|本年预算|本年预算数|预算|决算|数额)$")
 CODE_LEVELS = {3: "类", 5: "款", 7: "项"}
+
+
+# Audit. The nine tables the national template requires; 部门决算 prints the same nine
+# under its own names (收入支出决算总表 …), which `table_kind` reads as these kinds.
+STANDARD_TABLES: tuple[str, ...] = (
+    "收支总表", "收入总表", "支出总表", "财政拨款收支总表", "一般公共预算支出表", "一般公共预算基本支出表",
+    "三公经费表", "政府性基金预算支出表", "国有资本经营预算支出表",
+)
+REQUIRED_TABLES: dict[str, tuple[str, ...]] = {
+    "部门预算": STANDARD_TABLES, "单位预算": STANDARD_TABLES, "部门决算": STANDARD_TABLES,
+}
+TEMPLATE_NAMES: dict[str, dict[str, str]] = {  # what the template calls each kind, per doc_type
+    "部门决算": {
+        "收支总表": "收入支出决算总表", "收入总表": "收入决算表", "支出总表": "支出决算表",
+        "财政拨款收支总表": "财政拨款收入支出决算总表", "一般公共预算支出表": "一般公共预算财政拨款支出决算表",
+        "一般公共预算基本支出表": "一般公共预算财政拨款基本支出决算表",
+        "政府性基金预算支出表": "政府性基金预算财政拨款收入支出决算表",
+        "国有资本经营预算支出表": "国有资本经营预算财政拨款支出决算表", "三公经费表": "“三公”经费支出决算表",
+    },
+}
+# What each table makes checkable: the checks a missing table makes impossible.
+TABLE_CHECKS: dict[str, tuple[str, ...]] = {
+    "收支总表": ("收入总计 = 支出总计", "本年收入合计 + 上年结转 = 收入总计",
+                 "each function class against 支出总表 and 一般公共预算支出表", "the narrative's 收支总计 and 本年合计"),
+    "收入总表": ("合计 = Σ sources by row", "收入总表 合计 against 收支总表 本年收入"),
+    "支出总表": ("合计 = 基本支出 + 项目支出 by row", "类 = Σ款 = Σ项", "the narrative's 基本支出 and 项目支出"),
+    "财政拨款收支总表": ("财政拨款 收入 = 支出", "each fund against 一般公共预算支出表 and 政府性基金预算支出表"),
+    "一般公共预算支出表": ("合计 = 基本支出 + 项目支出 by row", "一般公共预算 totals against 财政拨款收支总表",
+                           "the narrative's 一般公共预算 figures"),
+    "一般公共预算基本支出表": ("合计 = 人员经费 + 公用经费", "301 = Σ301xx by economic code",
+                               "基本支出 against 一般公共预算支出表"),
+    "三公经费表": ("合计 = 因公出国 + 公务用车 + 公务接待", "公务用车 = 购置 + 运行", "the narrative's 三公 figures"),
+    "政府性基金预算支出表": ("政府性基金 totals against 财政拨款收支总表", "the narrative's 政府性基金 figures"),
+    "国有资本经营预算支出表": ("国有资本经营 totals against 财政拨款收支总表",),
+}
+TOC_LINE = re.compile(r"^\s*目\s*录\s*$")
+TOC_ENTRY = re.compile(r"^[\s\d一二三四五六七八九十、.．（()）表第部分公开]*(?P<title>.+?)[\s.．·…-]*\d*\s*$")
+
+# Narrative claims: an amount stated for a quantity the tables hold. Each entry: (what it
+# is about, the words that name it, where the tables print it: (table kind, row label,
+# column role or header words)). The amount must follow the words closely (CLAIM_GAP);
+# words between that make it a change or a share (CLAIM_NOT) make it no claim.
+_TOTAL_ROW = r"^(合计|总计|本年支出合计|支出合计|)$"
+_SG = r"^金额$"  # a 三公 table printed with its parts as rows: one amount column per measure
+CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
+    ("财政拨款收支总计", r"财政拨款(?:收入)?、?(?:支出)?(?:预算|决算)?总计|财政拨款收支(?:预算|决算)?总计",
+     (("财政拨款收支总表", r"总计|^(收入|支出)合计$", r""),)),
+    ("收支总计", r"(?<!拨款)(?:收支(?:预算|决算)?总计|收入、?支出(?:预算|决算)?总计|收、支(?:预算|决算)?总计)",
+     (("收支总表", r"^(收入|支出)?总计$|^(收入|支出)合计$", r""),)),
+    ("收入总计", r"(?<!拨款)收入(?:预算|决算)?总计", (("收支总表", r"^收入总计$|^总计$|^收入合计$", r""),)),
+    ("支出总计", r"(?<!拨款)支出(?:预算|决算)?总计", (("收支总表", r"^支出总计$|^总计$|^支出合计$", r""),)),
+    ("本年收入合计", r"本年收入(?:预算|决算)?合计", (("收支总表", r"^(本年|当年)收入(合计|小计)$", r""),)),
+    ("本年支出合计", r"本年支出(?:预算|决算)?合计", (("收支总表", r"^(本年|当年)支出(合计|小计)$", r""),)),
+    ("基本支出", r"基本支出", (("支出总表", _TOTAL_ROW, r"^基本支出$"), ("一般公共预算支出表", _TOTAL_ROW, r"^基本支出$"),
+                              ("一般公共预算基本支出表", _TOTAL_ROW, r"^合计$"))),
+    ("项目支出", r"项目支出", (("支出总表", _TOTAL_ROW, r"^项目支出$"), ("一般公共预算支出表", _TOTAL_ROW, r"^项目支出$"))),
+    ("人员经费", r"(?<!在职)(?<!离退休)(?<!退休)人员经费", (("一般公共预算基本支出表", _TOTAL_ROW, r"^人员经费$"),)),
+    ("公用经费", r"(?<!日常)公用经费", (("一般公共预算基本支出表", _TOTAL_ROW, r"^公用经费$"),)),
+    ("三公经费", r"[“\"]?三公[”\"]?经费", (("三公经费表", r"", r"^三公合计$"), ("三公经费表", r"^(合计|总计|小计)$|三公", _SG))),
+    ("因公出国(境)费", r"因公出国[（(]?境[)）]?(?:经)?费",
+     (("三公经费表", r"", r"^因公出国\(境\)费$"), ("三公经费表", r"因公出国", _SG))),
+    ("公务接待费", r"公务接待(?:经)?费", (("三公经费表", r"", r"^公务接待费$"), ("三公经费表", r"公务接待", _SG))),
+    ("公务用车购置及运行费", r"公务用车购置及运行(?:维护)?(?:经)?费",
+     (("三公经费表", r"", r"^公务用车购置及运行费$"), ("三公经费表", r"公务用车购置及运行", _SG))),
+    ("公务用车购置费", r"公务用车购置费", (("三公经费表", r"", r"^公务用车购置费$"), ("三公经费表", r"^(其中)?\W*(公务用车)?购置", _SG))),
+    ("公务用车运行费", r"公务用车运行(?:维护)?费",
+     (("三公经费表", r"", r"^公务用车运行费$"), ("三公经费表", r"^(其中)?\W*(公务用车)?运行", _SG))),
+    ("机关运行经费", r"机关运行经费", (("机关运行经费表", _TOTAL_ROW, r""), ("", r"", r"机关运行经费"))),
+    ("政府性基金", r"政府性基金(?:预算)?(?:财政)?(?:拨款)?支出(?:预算)?",
+     (("政府性基金预算支出表", _TOTAL_ROW, r"^合计$|^金额$"),)),
+)
+CLAIM_GAP = 12  # characters at most between the words and the amount ("预算数为", "财政拨款支出年初预算为")
+CLAIM_NOT = re.compile(r"增加|减少|增长|下降|上升|降低|比|较|占|同比|上年|去年|以前|结转|结余|其中[^:：]")
+# A figure's unit in prose; 亿元 converts exactly.
+CLAIM_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|元)")
+CLAIM_MEASURE = (("决算", re.compile(r"决算")), ("预算", re.compile(r"预算")))
+# Claims whose contradiction is an error (one quantity, one place in the tables); others warn.
+STRONG_CLAIMS = frozenset({"财政拨款收支总计", "收支总计", "收入总计", "支出总计", "本年收入合计", "本年支出合计", "三公经费",
+                           "因公出国(境)费", "公务接待费", "公务用车购置及运行费"})
+# Direction words: the sign each gives a change, and comparisons of 决算 with 预算.
+DIRECTION_WORDS: dict[str, int] = {"增加": 1, "增长": 1, "上升": 1, "提高": 1, "减少": -1, "下降": -1, "降低": -1}
+CHANGE_PAIR = re.compile(
+    r"(?P<w1>增加|减少|上升|下降|增长|降低|提高)\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?:亿元|万元|元)\s*[，,、]?\s*"
+    r"(?:[，,、]?(?:增幅|降幅)?为?)?(?P<w2>增长|下降|上升|减少|增加|降低|提高)\s*(?P<pct>\d+(?:\.\d+)?)\s*[%％]")
+COMPARE_WORDS: dict[str, int] = {"大于": 1, "高于": 1, "多于": 1, "超过": 1, "小于": -1, "低于": -1, "少于": -1,
+                                 "等于": 0, "持平": 0, "一致": 0}
+FINAL_VS_BUDGET = re.compile(r"决算数?(?:支出)?(?P<word>大于|高于|多于|超过|小于|低于|少于|等于|持平|一致)(?:年初)?预算数?")
+BUDGET_FIGURE = re.compile(r"(?:年初)?预算(?:数)?(?:为|是)?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元)")
+FINAL_FIGURE = re.compile(r"决算(?:数)?(?:为|是)?\s*(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元)")
+# 上年 = year − 1: "比2026年预算增加" in a 2026 budget names the wrong base year.
+BASE_YEAR = re.compile(r"(?:比|较|与|同)(20\d\d)年(?:度)?(?:年初)?(?:预算|决算|相比|同期)")
+HEADER_YEAR = re.compile(r"(20\d\d)\s*年")
+# Template text left in: placeholders for a name, a year or a figure.
+PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[XＸ×]{2,}(?![A-Za-z])|20[XＸ×]{2}\s*年|[（(]\s*单位名称\s*[)）]")
+PLACEHOLDER_FIELD = re.compile(
+    r"(?:部门|单位|预算单位|部门名称|单位名称|编制单位|填报单位|部门（单位）|部门\(单位\))\s*[:：]\s*"
+    r"(?P<value>\S*[XＸ×]{2,}\S*|[（(]\s*盖章\s*[)）]|[（(]\s*单位名称\s*[)）])")

@@ -1,0 +1,497 @@
+"""Mutation benchmark for the document audit: how many planted faults does it find?
+
+`make` writes altered copies of the corpus PDFs, each with exactly ONE change of one of
+six kinds (a standard table's page deleted, an amount cell blanked, a narrative amount
+changed, a narrative direction word flipped, a table title's year changed, the printed
+department name replaced by a template placeholder), plus `manifest.json`. `score`
+compares the extractor's outputs for the mutants with those for the originals: a mutant
+is found when its output has an audit finding of an expected kind whose (kind, message)
+the original's output lacks; errors reported on the unaltered originals are false alarms.
+
+    .venv/bin/python bench/audit_mutations.py run --corpus ../shared/corpus --work /tmp/audit_bench
+    .venv/bin/python bench/audit_mutations.py make --corpus DIR --out DIR [--seed 0] [--per-kind 5]
+    .venv/bin/python bench/audit_mutations.py score --manifest M --originals DIR --mutants DIR [--json PATH]
+
+Text edits redact the old glyphs (text only: ruling lines, shading and images stay) and
+write the new text at the same origin, size and colour (Helvetica for digits and Latin
+letters, PyMuPDF's built-in "china-s" for Chinese); each edit is re-read from the saved
+file and kept only if the page line now reads exactly as intended.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pymupdf
+
+from extractor.layout.tables import Table
+from extractor.normalize import normalize_amount
+from extractor.pipeline import analyse
+
+EXPECTED: dict[str, set[str]] = {
+    "table_removed": {"missing_table"},
+    "cell_blanked": {"arithmetic", "narrative_mismatch", "narrative_blank"},
+    "narrative_changed": {"narrative_mismatch"},
+    "direction_flipped": {"narrative_direction"},
+    "year_changed": {"year_mismatch"},
+    "placeholder_department": {"placeholder"},
+}
+STANDARD = {"收支总表", "收入总表", "支出总表", "财政拨款收支总表", "一般公共预算支出表", "一般公共预算基本支出表",
+            "三公经费表", "政府性基金预算支出表", "国有资本经营预算支出表"}
+LEVEL = re.compile(r"收入总计|支出总计|收支总计|本年收入合计|本年支出合计|基本支出|项目支出|一般公共预算|三公|机关运行经费|政府采购")
+AMOUNT = re.compile(r"(?<![\d,.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*万元")
+DIFF_BEFORE = re.compile(r"增加|减少|增长|下降|增幅|原因")
+OTHER_PERIOD = re.compile(r"上年|去年|同期|执行数|增幅")
+CLAUSE_END = re.compile(r"[，；;。！？!?]|(?<!\d),|,(?!\d)")  # a comma between digits is a thousands separator
+SENTENCE_END = re.compile(r"[；;。！？!?]")
+FLIP = {"增加": "减少", "减少": "增加", "大于": "小于", "小于": "大于", "增长": "下降", "下降": "增长"}
+PAIRS = re.compile(r"(增加|减少)\s*[\d,.]+\s*万?元[^。；;]{0,12}?(增长|下降)\s*(?!0+(?:\.0+)?\s*[%％])[\d.]+\s*[%％]")
+DEPT = re.compile(r"(?:部门（单位）|部门\(单位\)|编制部门|部门名称|单位名称|编制单位|填报单位|预算单位|部门|单位)\s*[:：]\s*"
+                  r"(?!金额|万元|千元|元)([^\s:：]*[\u4e00-\u9fff][^\s:：]*?)(?=\s|金额|单位\s*[:：]|$)")
+PLACEHOLDERS = ["XX局", "XXXX", "（盖章）", "XX单位", "XXX"]
+Char = dict[str, Any]  # c, raw (Rect, unrotated), vis (Rect, as seen), origin, size, color, dir
+Edit = dict[str, Any]  # kind, page, detail, plus what the edit needs (chars / rect)
+
+
+# ---------------------------------------------------------------- reading pages
+def page_chars(page: pymupdf.Page) -> list[Char]:
+    m, out = page.rotation_matrix, []
+    for block in page.get_text("rawdict")["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                for ch in span["chars"]:
+                    raw = pymupdf.Rect(ch["bbox"])
+                    out.append({"c": ch["c"], "raw": raw, "vis": (raw * m).normalize(), "origin": ch["origin"],
+                                "size": span["size"], "color": span["color"], "dir": line["dir"]})
+    return out
+
+
+def visual_lines(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into lines as the reader sees the page, top to bottom, left to right."""
+    lines: list[list[Char]] = []
+    for ch in sorted(chars, key=lambda c: (round((c["vis"].y0 + c["vis"].y1) / 2, 1), c["vis"].x0)):
+        cy, h = (ch["vis"].y0 + ch["vis"].y1) / 2, ch["vis"].height
+        for line in reversed(lines[-3:]):
+            ly = sum((c["vis"].y0 + c["vis"].y1) / 2 for c in line) / len(line)
+            if abs(cy - ly) <= 0.4 * max(h, line[0]["vis"].height, 2.0):
+                line.append(ch)
+                break
+        else:
+            lines.append([ch])
+    return [sorted(line, key=lambda c: c["vis"].x0) for line in lines]
+
+
+def text(chars: list[Char]) -> str:
+    return "".join(c["c"] for c in chars)
+
+
+def in_box(ch: Char, box: tuple[float, float, float, float]) -> bool:
+    cx, cy = (ch["vis"].x0 + ch["vis"].x1) / 2, (ch["vis"].y0 + ch["vis"].y1) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def grid_boxes(tables: list[Table]) -> dict[int, list[tuple[float, float, float, float]]]:
+    out: dict[int, list[tuple[float, float, float, float]]] = {}
+    for t in tables:
+        for part in t.parts:
+            out.setdefault(part.grid.page, []).append(part.grid.box)
+    return out
+
+
+def bounds(s: str, i: int, ends: re.Pattern[str]) -> tuple[int, int]:
+    """The clause (or sentence) of s around position i."""
+    cuts = [m.start() for m in ends.finditer(s)]
+    return max((c + 1 for c in cuts if c < i), default=0), min((c for c in cuts if c >= i), default=len(s))
+
+
+# ---------------------------------------------------------------- candidates
+def candidates(doc: pymupdf.Document, tables: list[Table]) -> dict[str, list[list[Edit]]]:
+    """Every change the document can take, by kind, grouped (by table or page) for spreading."""
+    out: dict[str, list[list[Edit]]] = {k: [] for k in EXPECTED}
+    boxes = grid_boxes(tables)
+    kinds = Counter(t.kind for t in tables)
+    for p in sorted({p for t in tables for p in t.pages}):
+        here = [t for t in tables if p in t.pages]
+        if all(t.kind in STANDARD and len(t.pages) == 1 and kinds[t.kind] == 1 for t in here):
+            out["table_removed"].append([{"kind": "table_removed", "page": p,
+                                          "detail": {"old": here[0].kind if len(here) == 1 else [t.kind for t in here],
+                                                     "new": None}}])
+    for t in tables:
+        if t.kind not in STANDARD or t.empty:
+            continue
+        group = []
+        for part in t.parts:
+            roles = {c.index: c.role for c in part.header.columns}
+            for cell in part.grid.cells:
+                try:
+                    value = normalize_amount(cell.text)
+                except ValueError:
+                    continue
+                if (cell.row >= part.header.header_rows and roles.get(cell.col) == "amount" and value
+                        and Decimal(value) != 0):
+                    group.append({"kind": "cell_blanked", "page": part.grid.page, "box": cell.box,
+                                  "detail": {"old": cell.text, "new": ""}})
+        out["cell_blanked"].append(group)
+    for page in doc:
+        p, chars = page.number + 1, page_chars(page)
+        if not page.get_text().strip():
+            continue
+        prose = [line for line in visual_lines([c for c in chars if not any(in_box(c, b) for b in boxes.get(p, []))])]
+        flat = [c for line in prose for c in line]
+        s = text(flat)
+        amounts, flips = [], []
+        for m in AMOUNT.finditer(s):
+            lo, hi = bounds(s, m.start(), CLAUSE_END)
+            clause = s[lo:hi]
+            span = flat[m.start(1):m.end(1)]
+            if (LEVEL.search(clause) and not DIFF_BEFORE.search(s[lo:m.start()]) and not OTHER_PERIOD.search(clause)
+                    and one_line(span)):
+                old = m.group(1)
+                amounts.append({"kind": "narrative_changed", "page": p, "chars": span,
+                                "detail": {"old": old, "new": bump(old), "sentence": clause.strip()}})
+        for m in re.finditer("大于|小于", s):
+            lo, hi = bounds(s, m.start(), SENTENCE_END)
+            sentence = s[lo:hi]
+            if ("预算" in sentence and "决算" in sentence) or len(AMOUNT.findall(sentence)) >= 2:
+                flips.append((m.start(), m.group(), sentence))
+        for m in PAIRS.finditer(s):
+            if (m.group(1) == "增加") == (m.group(2) == "增长"):
+                lo, hi = bounds(s, m.start(), SENTENCE_END)
+                flips += [(m.start(1), m.group(1), s[lo:hi]), (m.start(2), m.group(2), s[lo:hi])]
+        edits = [{"kind": "direction_flipped", "page": p, "chars": flat[i:i + 2],
+                  "detail": {"old": w, "new": FLIP[w], "sentence": sentence.strip()}}
+                 for i, w, sentence in sorted(set(flips)) if one_line(flat[i:i + 2])]
+        out["narrative_changed"].append(amounts)
+        out["direction_flipped"].append(edits)
+    for t in tables:
+        if t.kind is None:
+            continue
+        grid = t.parts[0].grid
+        page = doc[grid.page - 1]
+        if not page.get_text().strip():
+            continue
+        x0, y0, x1, _ = grid.box
+        above = [c for c in page_chars(page) if not any(in_box(c, b) for b in boxes.get(grid.page, []))
+                 and y0 - 110 <= c["vis"].y1 <= y0 + 1 and c["vis"].x1 >= x0 - 20 and c["vis"].x0 <= x1 + 20]
+        lines = sorted(visual_lines(above), key=lambda line: -line[0]["vis"].y0)  # nearest the table first
+        year = next(((line, m) for line in lines for m in [re.search(r"(20\d\d)\s*年", text(line))] if m), None)
+        if year:
+            line, m = year
+            out["year_changed"].append([{"kind": "year_changed", "page": grid.page, "chars": line[m.start(1):m.end(1)],
+                                         "detail": {"old": m.group(1), "new": str(int(m.group(1)) - 1)}}])
+        dept = next(((line, m) for line in lines for m in [DEPT.search(text(line))] if m), None)
+        if dept:
+            line, m = dept
+            out["placeholder_department"].append([{"kind": "placeholder_department", "page": grid.page,
+                                                   "chars": line[m.start(1):m.end(1)],
+                                                   "detail": {"old": m.group(1), "new": None}}])
+    return out
+
+
+def one_line(chars: list[Char]) -> bool:
+    """Characters of one run of text: same direction and size, one baseline, no gap wider than a glyph."""
+    if not chars or any(c["dir"] != chars[0]["dir"] or abs(c["size"] - chars[0]["size"]) > 0.1 for c in chars):
+        return False
+    across = 1 if abs(chars[0]["dir"][0]) > abs(chars[0]["dir"][1]) else 0  # the coordinate the baseline fixes
+    along = 1 - across
+    return all(abs(b["origin"][across] - a["origin"][across]) < 0.5
+               and abs(b["origin"][along] - a["origin"][along]) < 1.5 * a["size"] for a, b in zip(chars, chars[1:]))
+
+
+def bump(amount: str) -> str:
+    """Change the integer part's last digit by one (up, or down from 9): never a rounding."""
+    i = (amount.index(".") if "." in amount else len(amount)) - 1
+    d = int(amount[i])
+    return amount[:i] + str(d + 1 if d < 9 else d - 1) + amount[i + 1:]
+
+
+# ---------------------------------------------------------------- editing
+def band(chars: list[Char], others: list[Char]) -> pymupdf.Rect:
+    """A thin strip just above the baseline from the first glyph to the middle of the last one: it
+    touches each glyph of the run, stays clear of the lines above and below, and stops short of the
+    boxes of neighbouring glyphs (a redaction removes every glyph whose box it touches)."""
+    first, last = chars[0], chars[-1]
+    (dx, dy), size = first["dir"], first["size"]
+    ux, uy = dy, -dx  # "up" for this text direction
+    ox, oy = first["origin"]
+    along = lambda x, y: (x - ox) * dx + (y - oy) * dy  # noqa: E731
+    up = lambda x, y: (x - ox) * ux + (y - oy) * uy  # noqa: E731
+    start = 0.1 * size
+    end = along(*last["origin"]) + (0.8 if ord(last["c"]) > 0x2E80 else 0.4) * size
+    mine = {(c["c"], tuple(c["raw"])) for c in chars}
+    for c in others:
+        if (c["c"], tuple(c["raw"])) in mine or not c["c"].strip():
+            continue
+        corners = [(x, y) for x in (c["raw"].x0, c["raw"].x1) for y in (c["raw"].y0, c["raw"].y1)]
+        lo, hi = min(along(*p) for p in corners), max(along(*p) for p in corners)
+        if max(up(*p) for p in corners) < 0.2 * size or min(up(*p) for p in corners) > 0.6 * size or hi < start or lo > end:
+            continue
+        if along(*c["origin"]) < 0:
+            start = max(start, hi + 0.2)
+        else:
+            end = min(end, lo - 0.2)
+    pts = [(ox + t * dx + h * size * ux, oy + t * dy + h * size * uy) for t in (start, end) for h in (0.2, 0.6)]
+    return pymupdf.Rect(min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+
+
+def write(page: pymupdf.Page, first: Char, new: str) -> pymupdf.Rect:
+    """`new` from the first old glyph's origin along its line, same size and colour: Latin runs in
+    Helvetica, the rest in china-s. Returns the box it covers (unrotated page space)."""
+    (dx, dy), size, color = first["dir"], first["size"], first["color"]
+    rotate = {(1, 0): 0, (0, -1): 90, (-1, 0): 180, (0, 1): 270}[(round(dx), round(dy))]
+    rgb = ((color >> 16) & 255) / 255, ((color >> 8) & 255) / 255, (color & 255) / 255
+    (x, y), box = first["origin"], pymupdf.Rect(first["raw"])
+    for run in re.findall(r"[\x20-\x7e]+|[^\x20-\x7e]+", new):
+        font = "helv" if run.isascii() else "china-s"
+        page.insert_text((x, y), run, fontname=font, fontsize=size, color=rgb, rotate=rotate)
+        w = pymupdf.get_text_length(run, fontname=font, fontsize=size)
+        x, y = x + w * dx, y + w * dy
+        box |= pymupdf.Point(x + dy * size, y - dx * size)  # the end of the run, one em "up"
+    return box
+
+
+LINE_WIDTH = re.compile(rb"(?<=[\s\]\)>])([+-]?(?:\d+\.?\d*|\.\d+))\s+w(?=[\s/\[(<])")
+
+
+def keep_line_width(doc: pymupdf.Document, page: pymupdf.Page) -> None:
+    """MuPDF's redaction rewrites the page's content and drops each `w` (line width) that no path
+    stroke uses, though stroked text (render mode 2, a common fake bold) does: every heading would
+    turn heavier. Restated as ExtGState /LW resources (the same thing to a PDF reader) they stay."""
+    if doc.xref_get_key(page.xref, "Resources")[0] not in ("dict", "xref"):
+        return  # inherited resources: leave the page alone (the rendering check catches any harm)
+    widths: dict[bytes, str] = {}
+    for xref in page.get_contents():
+        stream = doc.xref_stream(xref)
+        fixed = LINE_WIDTH.sub(lambda m: b"/%s gs" % widths.setdefault(m.group(1), f"MutLW{len(widths)}").encode(),
+                               stream)
+        if fixed != stream:
+            doc.update_stream(xref, fixed)
+    for value, name in widths.items():
+        doc.xref_set_key(page.xref, f"Resources/ExtGState/{name}", f"<</Type/ExtGState/LW {value.decode()}>>")
+
+
+def apply(doc: pymupdf.Document, e: Edit) -> pymupdf.Rect | None:
+    """Make the change; returns the area it may alter, as the page is seen (None for a deleted page)."""
+    if e["kind"] == "table_removed":
+        doc.delete_page(e["page"] - 1)
+        return None
+    page = doc[e["page"] - 1]
+    # A tagged PDF's /ActualText would keep the old words in the extracted text after their glyphs are
+    # gone; in the corpus it never differs from the glyphs, so dropping the structure tree reads the same.
+    doc.xref_set_key(doc.pdf_catalog(), "StructTreeRoot", "null")
+    keep_line_width(doc, page)
+    chars = page_chars(page)
+    if e["kind"] == "cell_blanked":
+        runs: list[list[Char]] = []
+        for c in sorted((c for c in chars if in_box(c, e["box"]) and c["c"].strip()),
+                        key=lambda c: (c["vis"].y0, c["vis"].x0)):
+            if runs and one_line([runs[-1][-1], c]):
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        rects, area = [band(run, chars) for run in runs], pymupdf.Rect(e["box"])
+    else:
+        rects, area = [band(e["chars"], chars)], pymupdf.Rect()
+    for rect in rects:
+        page.add_redact_annot(rect, fill=False)
+    page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE)
+    if e["kind"] != "cell_blanked":
+        raw = write(page, e["chars"][0], e["detail"]["new"])
+        for c in e["chars"]:
+            raw |= c["raw"]
+        area = (raw * page.rotation_matrix).normalize()
+    return area + (-2, -2, 2, 2)
+
+
+def same_elsewhere(a: pymupdf.Page, b: pymupdf.Page, area: pymupdf.Rect) -> bool:
+    """Do two pages render identically (72 dpi) outside `area`?"""
+    pixmaps = [p.get_pixmap(dpi=72) for p in (a, b)]
+    for pix in pixmaps:
+        pix.set_rect(pix.irect & area.irect, (255, 255, 255))
+    return pixmaps[0].samples == pixmaps[1].samples
+
+
+def verified(path: Path, source: pymupdf.Document, e: Edit, area: pymupdf.Rect | None) -> bool:
+    """Re-read the saved mutant: the edited line reads exactly as intended and the page renders as
+    before outside the edited area."""
+    with pymupdf.open(path) as doc:
+        if e["kind"] == "table_removed":
+            return doc.page_count == source.page_count - 1
+        page = doc[e["page"] - 1]
+        if area is None or not same_elsewhere(source[e["page"] - 1], page, area):
+            return False
+        before, after = page_chars(source[e["page"] - 1]), page_chars(page)
+    squeeze = lambda cs: re.sub(r"\s+", "", text(cs))  # noqa: E731
+    if e["kind"] == "cell_blanked":
+        x0, y0, x1, y1 = e["box"]
+        gone = [c for c in before if in_box(c, (x0, y0, x1, y1)) and c["c"].strip()]
+        return (not any(in_box(c, (x0, y0, x1, y1)) and c["c"].strip() for c in after)
+                and squeeze(gone) == re.sub(r"\s+", "", e["detail"]["old"])
+                and len([c for c in after if c["c"].strip()]) == len([c for c in before if c["c"].strip()]) - len(gone))
+    target = e["chars"][0]["vis"]
+    same = lambda c: c["c"] == e["chars"][0]["c"] and c["raw"] == e["chars"][0]["raw"]  # noqa: E731
+    old_line = next(line for line in visual_lines(before) if any(same(c) for c in line))
+    i = next(k for k, c in enumerate(old_line) if same(c))
+    want = squeeze(old_line[:i]) + re.sub(r"\s+", "", e["detail"]["new"]) + squeeze(old_line[i + len(e["chars"]):])
+    cy = (target.y0 + target.y1) / 2
+    near = min(visual_lines(after), key=lambda line: abs((line[0]["vis"].y0 + line[0]["vis"].y1) / 2 - cy))
+    return squeeze(near) == want
+
+
+def make(corpus: Path, out: Path, seed: int, per_kind: int) -> list[dict[str, Any]]:
+    out.mkdir(parents=True, exist_ok=True)
+    manifest: list[dict[str, Any]] = []
+    for pdf in sorted(corpus.glob("*.pdf")):
+        source = pymupdf.open(pdf)
+        cands = candidates(source, analyse(pdf).tables)
+        for kind in EXPECTED:
+            rng = random.Random(f"{seed}:{pdf.name}:{kind}")
+            groups = [g[:] for g in cands[kind] if g]
+            for g in groups:
+                rng.shuffle(g)
+            rng.shuffle(groups)
+            queue = [g[i] for i in range(max(map(len, groups), default=0)) for g in groups if i < len(g)]
+            made = 0
+            for e in queue:
+                if made >= per_kind:
+                    break
+                if kind == "placeholder_department":
+                    e["detail"]["new"] = rng.choice(PLACEHOLDERS)
+                name = f"{pdf.stem}__{kind}_{made + 1}_p{e['page']}.pdf"
+                doc = pymupdf.open(pdf)
+                try:
+                    area = apply(doc, e)
+                    doc.save(out / name, garbage=3, deflate=True)
+                finally:
+                    doc.close()
+                if not verified(out / name, source, e, area):
+                    (out / name).unlink()
+                    print(f"  skipped (edit not clean): {pdf.name} {kind} p{e['page']} {e['detail']}", file=sys.stderr)
+                    continue
+                manifest.append({"file": name, "source": pdf.name, "kind": kind, "page": e["page"], "detail": e["detail"]})
+                made += 1
+        source.close()
+        print(f"{pdf.name}: " + ", ".join(f"{k} {n}" for k, n in
+                                          Counter(m["kind"] for m in manifest if m["source"] == pdf.name).items()))
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    counts = Counter(m["kind"] for m in manifest)
+    print("\n| kind | mutants |\n|---|---|")
+    for kind in EXPECTED:
+        print(f"| {kind} | {counts[kind]} |")
+    print(f"| total | {len(manifest)} |")
+    if len(manifest) < 200:
+        print(f"warning: only {len(manifest)} mutants (< 200): raise --per-kind", file=sys.stderr)
+    return manifest
+
+
+# ---------------------------------------------------------------- scoring
+def findings(path: Path) -> list[dict[str, Any]] | None:
+    """The audit findings of one output JSON ([] when it has no audit yet), None if missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return list((data.get("audit") or {}).get("findings") or [])
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def score(manifest: Path, originals: Path, mutants: Path, json_path: Path | None = None) -> dict[str, Any]:
+    entries = json.loads(manifest.read_text(encoding="utf-8"))
+    orig: dict[str, list[dict[str, Any]] | None] = {}
+    rows = {k: {"made": 0, "found": 0, "missed": 0} for k in EXPECTED}
+    missing, missed = [], []
+    for m in entries:
+        src = m["source"]
+        if src not in orig:
+            orig[src] = findings(originals / Path(src).with_suffix(".json"))
+        known = {(f.get("kind"), f.get("message")) for f in orig[src] or []}
+        got = findings(mutants / Path(m["file"]).with_suffix(".json"))
+        row = rows.setdefault(m["kind"], {"made": 0, "found": 0, "missed": 0})
+        row["made"] += 1
+        hit = got is not None and any(f.get("kind") in EXPECTED.get(m["kind"], set())
+                                      and (f.get("kind"), f.get("message")) not in known for f in got)
+        row["found" if hit else "missed"] += 1
+        if got is None:
+            missing.append(m["file"])
+        if not hit:
+            missed.append(m["file"])
+    false = []
+    for path in sorted(originals.rglob("*.json")):
+        if path.name.startswith("."):
+            continue
+        for f in findings(path) or []:
+            if f.get("severity") == "error":
+                false.append({"document": str(path.relative_to(originals)), "kind": f.get("kind"),
+                              "message": f.get("message")})
+    total = {k: sum(r[k] for r in rows.values()) for k in ("made", "found", "missed")}
+    share = lambda r: round(r["found"] / r["made"], 3) if r["made"] else None  # noqa: E731
+    print("| mutation | made | found | missed | share found |\n|---|---|---|---|---|")
+    for kind, r in [*rows.items(), ("total", total)]:
+        print(f"| {kind} | {r['made']} | {r['found']} | {r['missed']} | {share(r) if r['made'] else '-'} |")
+    if missing:
+        print(f"\n{len(missing)} mutant outputs missing or unreadable (counted as missed):")
+        for name in missing:
+            print(f"  {name}")
+    by_kind = Counter(f["kind"] for f in false)
+    print(f"\nfalse alarms (errors on the unaltered originals): {len(false)}"
+          + (" (" + ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items(), key=str)) + ")" if false else ""))
+    for f in false:
+        print(f"  {f['document']} | {f['kind']} | {f['message']}")
+    result = {"per_kind": {k: {**r, "share_found": share(r)} for k, r in rows.items()},
+              "total": {**total, "share_found": share(total)}, "missing_outputs": missing, "missed": missed,
+              "false_alarms": {"count": len(false), "by_kind": dict(by_kind), "list": false},
+              "originals_without_output": sorted(s for s, f in orig.items() if f is None)}
+    if json_path:
+        json_path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result
+
+
+def extract(folder: Path, out: Path, workers: int) -> None:
+    cmd = [sys.executable, "-m", "extractor", "extract", str(folder), "--out", str(out), "--workers", str(workers)]
+    print("$ " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    mk = sub.add_parser("make", help="write the mutants and manifest.json")
+    sc = sub.add_parser("score", help="score extractor outputs of the mutants against the originals'")
+    rn = sub.add_parser("run", help="make, extract originals and mutants, score")
+    for p in (mk, rn):
+        p.add_argument("--corpus", type=Path, required=True)
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--per-kind", type=int, default=5, help="most mutants of one kind per document")
+    mk.add_argument("--out", type=Path, required=True)
+    sc.add_argument("--manifest", type=Path, required=True)
+    sc.add_argument("--originals", type=Path, required=True)
+    sc.add_argument("--mutants", type=Path, required=True)
+    rn.add_argument("--work", type=Path, required=True)
+    rn.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    for p in (sc, rn):
+        p.add_argument("--json", type=Path, help="also write the score as JSON here")
+    args = ap.parse_args()
+    if args.cmd == "make":
+        make(args.corpus, args.out, args.seed, args.per_kind)
+    elif args.cmd == "score":
+        score(args.manifest, args.originals, args.mutants, args.json)
+    else:
+        work = args.work
+        make(args.corpus, work / "mutants", args.seed, args.per_kind)
+        extract(args.corpus, work / "out_originals", args.workers)
+        extract(work / "mutants", work / "out_mutants", args.workers)
+        score(work / "mutants" / "manifest.json", work / "out_originals", work / "out_mutants",
+              args.json or work / "score.json")
+
+
+if __name__ == "__main__":
+    main()

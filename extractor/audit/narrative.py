@@ -1,0 +1,338 @@
+"""The 情况说明 against the tables: amounts the prose states, read deterministically into
+claims and compared with the cells they name; direction words checked against the figures
+they describe. A claim no table cell can be tied to is unchecked, never wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from extractor.audit.models import AuditInput, Claim, Evidence, Finding, TextLine
+from extractor.dataset import column_role
+from extractor.normalize import normalize_name, to_wan
+from extractor.vocabulary import (
+    BASE_YEAR,
+    BUDGET_FIGURE,
+    CHANGE_PAIR,
+    CLAIM_AMOUNT,
+    CLAIM_GAP,
+    CLAIM_NOT,
+    CLAIMS,
+    COMPARE_WORDS,
+    DIRECTION_WORDS,
+    FINAL_FIGURE,
+    FINAL_VS_BUDGET,
+    STRONG_CLAIMS,
+    YEAR,
+)
+
+_PAGE_NUMBER = re.compile(r"^[-—–－]?\s*\d{1,3}\s*[-—–－]?$|^第\d+页")
+_CLAUSE_END = re.compile(r"[。；;]")
+_SENTENCE_END = re.compile(r"[。]")
+_FOLLOW_ON = re.compile(r"^[，,、]?(?:支出|实际)?(?P<measure>决算|预算)(?:数)?(?:为|是)?$")
+_PRIOR = re.compile(r"上年|去年|上一年|以前年度")
+_UNIT_WAN = {"亿元": Decimal(10000), "万元": Decimal(1), "千元": Decimal("0.1"), "元": Decimal("0.0001")}
+_SANGONG_PART = re.compile(r"因公出国|公务用车|公务接待|购置|运行|会议|培训")
+_SANGONG_TOTAL = re.compile(r"合计|总额|总计|小计")
+
+
+@dataclass(frozen=True, slots=True)
+class Prose:
+    """The text outside the tables run together (whitespace and page numbers dropped), with
+    each line's span, so a figure found in it can be shown where it is printed."""
+
+    text: str
+    spans: tuple[tuple[int, int, TextLine], ...]
+
+    def line_at(self, offset: int) -> TextLine | None:
+        for start, end, line in self.spans:
+            if start <= offset < end:
+                return line
+        return None
+
+    def evidence(self, start: int, end: int) -> list[Evidence]:
+        out: list[Evidence] = []
+        for s, e, line in self.spans:
+            if s < end and start < e:
+                out.append(Evidence(page=line.page, box=line.box, text=line.text))
+        return out
+
+
+def prose(lines: list[TextLine]) -> Prose:
+    parts, spans, at = [], [], 0
+    for line in lines:
+        text = re.sub(r"\s+", "", line.text)
+        if not text or _PAGE_NUMBER.match(text):
+            continue
+        parts.append(text)
+        spans.append((at, at + len(text), line))
+        at += len(text)
+    return Prose("".join(parts), tuple(spans))
+
+
+def _pieces(text: str, end: re.Pattern[str]) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for m in end.finditer(text):
+        out.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def _wan(amount: str, unit: str) -> Decimal:
+    return Decimal(amount.replace(",", "")) * _UNIT_WAN[unit]
+
+
+def _half_unit_wan(amount: str, unit: str) -> Decimal:
+    places = len(amount.split(".")[1]) if "." in amount else 0
+    return Decimal(1).scaleb(-places) / 2 * _UNIT_WAN.get(unit, Decimal(1))
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    about: str
+    amount: str
+    unit: str
+    measure: str | None
+    start: int  # the amount's offsets in the prose
+    end: int
+    clause: tuple[int, int]
+    other_year: bool  # the clause speaks of another year (or 上年) before the figure
+
+
+def _measure(words: str) -> str | None:
+    if "决算" in words:
+        return "决算"
+    if "预算" in words:
+        return "预算"
+    return None
+
+
+def read_claims(p: Prose, year: int | None) -> list[_Read]:
+    """Every amount the prose states for a quantity of CLAIMS: the words naming it close
+    before the amount, nothing between that makes it a change or a share."""
+    found: list[_Read] = []
+    subjects = [(about, re.compile(words)) for about, words, _ in CLAIMS]
+    for c0, c1 in _pieces(p.text, _CLAUSE_END):
+        clause = p.text[c0:c1]
+        previous: _Read | None = None
+        for m in CLAIM_AMOUNT.finditer(clause):
+            best = None
+            for about, rx in subjects:
+                for s in rx.finditer(clause, 0, m.start()):
+                    if best is None or s.end() > best[1].end():
+                        best = (about, s)
+            read = None
+            if best is not None:
+                gap = clause[best[1].end():m.start()]
+                if len(gap) <= CLAIM_GAP and not CLAIM_NOT.search(gap) and not CLAIM_AMOUNT.search(gap):
+                    read = (best[0], _measure(best[1].group(0) + gap))
+            if read is None and previous is not None:
+                follow = _FOLLOW_ON.match(clause[previous.end - c0:m.start()])
+                if follow:
+                    read = (previous.about, follow.group("measure"))
+            if read is None:
+                continue
+            before = clause[: m.start()]
+            years = {int(y) for y in YEAR.findall(before)}
+            other = bool(_PRIOR.search(before)) or bool(year and years - {year})
+            previous = _Read(read[0], m.group(1).replace(",", ""), m.group(2), read[1],
+                             c0 + m.start(), c0 + m.end(), (c0, c1), other)
+            found.append(previous)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    table: str
+    index: int  # the record's index in line_items
+    header: str
+    value: str | None
+    unit: str
+    page: int
+    label: str
+
+
+def _roles(kind: str, header: str) -> set[str]:
+    """What a column is, for matching a claim: its standard role, its printed header, and
+    三公合计 for a 三公 table's total column (合计, 小计, 总额; no part of it named)."""
+    role = column_role(header)[0]
+    roles = {r for r in (role, normalize_name(header)) if r}
+    if kind == "三公经费表" and not _SANGONG_PART.search(header) and (role == "合计" or _SANGONG_TOTAL.search(header)):
+        roles.add("三公合计")
+    return roles
+
+
+def _header_measure(header: str) -> str | None:
+    last = column_role(header)[1] or header
+    return _measure(last)
+
+
+def cells_for(about: str, measure: str | None, inp: AuditInput) -> list[_Cell]:
+    specs = next(c for a, _, c in CLAIMS if a == about)
+    out: list[_Cell] = []
+    seen: set[tuple[int, str]] = set()
+    for i, item in enumerate(inp.line_items):
+        for kind, row, col in specs:
+            if kind and item.table != kind:
+                continue
+            if row and not re.search(row, normalize_name(item.name)):
+                continue
+            for header, value in item.values.items():
+                if col and not any(re.search(col, r) for r in _roles(item.table, header)):
+                    continue
+                hm = _header_measure(header)
+                if (measure and hm and hm != measure) or (i, header) in seen:
+                    continue
+                seen.add((i, header))
+                out.append(_Cell(item.table, i, header, value, item.unit, item.page,
+                                 f"{item.table} p{item.page} {item.name or '(row)'} / {header}"))
+    return out
+
+
+def _status(read: _Read, cells: list[_Cell]) -> tuple[str, bool]:
+    """(agrees | contradicts | blank | unchecked, whether the figure matches only ×/÷ 10000)."""
+    claimed = _wan(read.amount, read.unit)
+    tol = _half_unit_wan(read.amount, read.unit)
+    if not cells:
+        return "unchecked", False
+    scaled = False
+    for cell in cells:
+        if cell.value is None:
+            if claimed == 0:
+                return "agrees", False
+            continue
+        have = to_wan(cell.value, cell.unit)
+        if have is None:
+            continue
+        if abs(have - claimed) <= tol + _half_unit_wan(cell.value, cell.unit):
+            return "agrees", False
+        if have != 0 and (abs(have * 10000 - claimed) <= tol or abs(have / 10000 - claimed) <= tol):
+            scaled = True
+    if all(c.value is None for c in cells):
+        return "blank", False
+    return "contradicts", scaled
+
+
+def _fmt(v: Decimal) -> str:
+    return f"{v.normalize():f}"
+
+
+def check_claims(inp: AuditInput, p: Prose) -> tuple[list[Claim], list[Finding]]:
+    year = inp.document.year
+    claims: list[Claim] = []
+    findings: list[Finding] = []
+    empty_kinds = {t.kind for t in inp.tables if t.empty}
+    for read in read_claims(p, year):
+        clause = p.text[read.clause[0]:read.clause[1]]
+        evidence = p.evidence(read.start, read.end)
+        line = evidence[0] if evidence else None
+        if read.other_year:
+            status, cells, scaled = "unchecked", [], False
+        else:
+            cells = cells_for(read.about, read.measure, inp)
+            status, scaled = _status(read, cells)
+        claimed = _wan(read.amount, read.unit)
+        specs = next(c for a, _, c in CLAIMS if a == read.about)
+        if status == "unchecked" and not read.other_year and claimed != 0 and any(
+                k in empty_kinds for k, _, _ in specs if k):
+            status = "blank"  # its table is printed empty
+        claims.append(Claim(about=read.about, amount=read.amount, unit=read.unit, measure=read.measure,
+                            page=line.page if line else 0, box=line.box if line else None, text=clause,
+                            status=status, cells=[c.label for c in cells]))  # type: ignore[arg-type]
+        pages = sorted({e.page for e in evidence} | {c.page for c in cells})
+        tables = sorted({c.table for c in cells})
+        shown = "; ".join(f"{c.label} = {c.value if c.value is not None else 'blank'} {c.unit}" for c in cells[:4])
+        if status == "contradicts":
+            values = {to_wan(c.value, c.unit) for c in cells if c.value is not None}
+            strong = read.about in STRONG_CLAIMS and len(values) == 1 and not scaled
+            kind = "unit_mismatch" if scaled else "narrative_mismatch"
+            msg = (f"the narrative states {read.about} {read.amount}{read.unit}; the tables print {shown}"
+                   + (" (the same figure ×/÷ 10000: a unit slip)" if scaled else ""))
+            findings.append(Finding(kind=kind, severity="error" if strong else "warning", message=msg,
+                                    pages=pages, tables=tables, evidence=evidence))
+        elif status == "blank":
+            where = shown or "its table is printed empty"
+            findings.append(Finding(kind="narrative_blank", severity="warning",
+                                    message=f"the narrative states {read.about} {read.amount}{read.unit}, "
+                                            f"where the table is blank ({where})",
+                                    pages=pages, tables=tables or [k for k, _, _ in specs if k][:1],
+                                    evidence=evidence, fix=_fix(read, cells, inp)))
+    unchecked = [c for c in claims if c.status == "unchecked"]
+    if unchecked:
+        findings.append(Finding(
+            kind="narrative_unchecked", severity="info",
+            message=f"{len(unchecked)} narrative figure(s) could not be tied to a table cell: "
+                    + "; ".join(f"{c.about} {c.amount}{c.unit} (p{c.page})" for c in unchecked[:8]),
+            pages=sorted({c.page for c in unchecked if c.page})))
+    return claims, findings
+
+
+def _fix(read: _Read, cells: list[_Cell], inp: AuditInput) -> str | None:
+    """A blank cell the narrative fills, when a failing identity holds with that figure."""
+    claimed = _wan(read.amount, read.unit)
+    for cell in cells:
+        if cell.value is not None:
+            continue
+        field = f"values.{cell.header}"
+        for ident in inp.identities:
+            if ident.holds or ident.difference is None:
+                continue
+            for fig in ident.figures:
+                if fig.ref and fig.ref.collection == "line_items" and fig.ref.index == cell.index \
+                        and fig.ref.field == field:
+                    gap = -ident.difference if fig.side == "rhs" else ident.difference
+                    if abs(gap + claimed) <= _half_unit_wan(read.amount, read.unit) * 2 or abs(gap - claimed) <= \
+                            _half_unit_wan(read.amount, read.unit) * 2:
+                        return (f"fill {cell.label} with {read.amount} ({read.unit}): {ident.description} "
+                                "then holds")
+    return None
+
+
+def check_directions(inp: AuditInput, p: Prose) -> list[Finding]:
+    """增加 … 下降 P% in one clause; 决算数大于预算数 against the two figures it compares;
+    a 部门预算 comparing with its own year where 上年 is meant."""
+    findings: list[Finding] = []
+    for c0, c1 in _pieces(p.text, _CLAUSE_END):
+        clause = p.text[c0:c1]
+        for m in CHANGE_PAIR.finditer(clause):
+            s1, s2 = DIRECTION_WORDS[m.group("w1")], DIRECTION_WORDS[m.group("w2")]
+            if s1 != s2 and Decimal(m.group("pct")) != 0 and Decimal(m.group("amount").replace(",", "")) != 0:
+                ev = p.evidence(c0 + m.start(), c0 + m.end())
+                findings.append(Finding(
+                    kind="narrative_direction", severity="error",
+                    message=f"'{m.group(0)}': {m.group('w1')} and {m.group('w2')} describe the same change",
+                    pages=sorted({e.page for e in ev}), evidence=ev))
+    for s0, s1 in _pieces(p.text, _SENTENCE_END):
+        sentence = p.text[s0:s1]
+        for m in FINAL_VS_BUDGET.finditer(sentence):
+            before = sentence[: m.start()]
+            budgets = list(BUDGET_FIGURE.finditer(before))
+            finals = list(FINAL_FIGURE.finditer(before))
+            if not budgets or not finals:
+                continue
+            b, f = budgets[-1], finals[-1]
+            diff = _wan(f.group("amount"), f.group("unit")) - _wan(b.group("amount"), b.group("unit"))
+            sign = (diff > 0) - (diff < 0)
+            said = COMPARE_WORDS[m.group("word")]
+            if sign != said:
+                ev = p.evidence(s0 + b.start(), s0 + m.end())
+                findings.append(Finding(
+                    kind="narrative_direction", severity="error",
+                    message=f"'{m.group(0)}', but it states 预算 {b.group('amount')}{b.group('unit')} and "
+                            f"决算 {f.group('amount')}{f.group('unit')}",
+                    pages=sorted({e.page for e in ev}), evidence=ev))
+    year = inp.document.year
+    if year and inp.document.doc_type in ("部门预算", "单位预算"):
+        same = [m for m in BASE_YEAR.finditer(p.text) if int(m.group(1)) == year]
+        if same:
+            ev = [e for m in same for e in p.evidence(m.start(), m.end())]
+            findings.append(Finding(
+                kind="year_mismatch", severity="warning",
+                message=f"the narrative compares the {year} budget with {year} itself "
+                        f"({len(same)}×: {', '.join(sorted({m.group(0) for m in same}))}); 上年 is {year - 1}",
+                pages=sorted({e.page for e in ev}), evidence=ev))
+    return findings
