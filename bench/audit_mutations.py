@@ -37,6 +37,7 @@ import pymupdf
 from extractor.layout.tables import Table
 from extractor.normalize import normalize_amount
 from extractor.pipeline import analyse
+from extractor.vocabulary import TITLE_HINT
 
 EXPECTED: dict[str, set[str]] = {
     "table_removed": {"missing_table"},
@@ -184,11 +185,13 @@ def candidates(doc: pymupdf.Document, tables: list[Table]) -> dict[str, list[lis
         above = [c for c in page_chars(page) if not any(in_box(c, b) for b in boxes.get(grid.page, []))
                  and y0 - 110 <= c["vis"].y1 <= y0 + 1 and c["vis"].x1 >= x0 - 20 and c["vis"].x0 <= x1 + 20]
         lines = sorted(visual_lines(above), key=lambda line: -line[0]["vis"].y0)  # nearest the table first
-        year = next(((line, m) for line in lines for m in [re.search(r"(20\d\d)\s*年", text(line))] if m), None)
+        year = next(((line, m) for line in lines if title_like(text(line), t.title)
+                     for m in [re.search(r"(20\d\d)\s*年", text(line))] if m), None)
         if year:
             line, m = year
             out["year_changed"].append([{"kind": "year_changed", "page": grid.page, "chars": line[m.start(1):m.end(1)],
-                                         "detail": {"old": m.group(1), "new": str(int(m.group(1)) - 1)}}])
+                                         "detail": {"old": m.group(1), "new": str(int(m.group(1)) - 1),
+                                                    "line": text(line).strip()}}])
         dept = next(((line, m) for line in lines for m in [DEPT.search(text(line))] if m), None)
         if dept:
             line, m = dept
@@ -196,6 +199,14 @@ def candidates(doc: pymupdf.Document, tables: list[Table]) -> dict[str, list[lis
                                                    "chars": line[m.start(1):m.end(1)],
                                                    "detail": {"old": m.group(1), "new": None}}])
     return out
+
+
+def title_like(line: str, title: str) -> bool:
+    """A table's title or a header line ("（2026年度）", "苏州市审计局2026 年度部门预算公开"), not prose
+    that happens to sit above a table."""
+    line, title = re.sub(r"\s+", "", line), re.sub(r"\s+", "", title)
+    return bool(TITLE_HINT.search(line) or (title and (line in title or title in line)) or len(line) <= 12
+                or (re.search("预算|决算", line) and len(line) <= 30 and not re.search(r"[，。：:；]$", line)))
 
 
 def one_line(chars: list[Char]) -> bool:
@@ -260,24 +271,32 @@ def write(page: pymupdf.Page, first: Char, new: str) -> pymupdf.Rect:
     return box
 
 
-LINE_WIDTH = re.compile(rb"(?<=[\s\]\)>])([+-]?(?:\d+\.?\d*|\.\d+))\s+w(?=[\s/\[(<])")
+STROKE_STATE = re.compile(rb"(?<![\w.+\-/])([+-]?(?:\d+\.?\d*|\.\d+))\s+([wJjM])(?![A-Za-z_*'\"])")
+GS_KEY = {b"w": "LW", b"J": "LC", b"j": "LJ", b"M": "ML"}
 
 
-def keep_line_width(doc: pymupdf.Document, page: pymupdf.Page) -> None:
-    """MuPDF's redaction rewrites the page's content and drops each `w` (line width) that no path
-    stroke uses, though stroked text (render mode 2, a common fake bold) does: every heading would
-    turn heavier. Restated as ExtGState /LW resources (the same thing to a PDF reader) they stay."""
+def keep_stroke_state(doc: pymupdf.Document, page: pymupdf.Page) -> None:
+    """MuPDF's redaction rewrites the page's content and drops each `w`, `J`, `j`, `M` (line width,
+    cap, join, miter) that no path stroke uses, though stroked text (render mode 2, a common fake
+    bold) does: every heading would turn heavier. Restated as ExtGState resources (the same thing to
+    a PDF reader) they stay."""
     if doc.xref_get_key(page.xref, "Resources")[0] not in ("dict", "xref"):
         return  # inherited resources: leave the page alone (the rendering check catches any harm)
-    widths: dict[bytes, str] = {}
+    states: dict[tuple[bytes, bytes], str] = {}
     for xref in page.get_contents():
         stream = doc.xref_stream(xref)
-        fixed = LINE_WIDTH.sub(lambda m: b"/%s gs" % widths.setdefault(m.group(1), f"MutLW{len(widths)}").encode(),
-                               stream)
+        fixed = STROKE_STATE.sub(lambda m: b"/%s gs" % states.setdefault((m.group(2), m.group(1)),
+                                                                         f"MutGS{len(states)}").encode(), stream)
         if fixed != stream:
             doc.update_stream(xref, fixed)
-    for value, name in widths.items():
-        doc.xref_set_key(page.xref, f"Resources/ExtGState/{name}", f"<</Type/ExtGState/LW {value.decode()}>>")
+    target, prefix = page.xref, "Resources/"
+    kind, value = doc.xref_get_key(target, "Resources")
+    if kind == "xref":  # xref_set_key wants a path of direct objects
+        target, prefix = int(value.split()[0]), ""
+    kind, value = doc.xref_get_key(target, prefix + "ExtGState")
+    target, prefix = (int(value.split()[0]), "") if kind == "xref" else (target, prefix + "ExtGState/")
+    for (op, value), name in states.items():
+        doc.xref_set_key(target, prefix + name, f"<</Type/ExtGState/{GS_KEY[op]} {value.decode()}>>")
 
 
 def apply(doc: pymupdf.Document, e: Edit) -> pymupdf.Rect | None:
@@ -289,7 +308,7 @@ def apply(doc: pymupdf.Document, e: Edit) -> pymupdf.Rect | None:
     # A tagged PDF's /ActualText would keep the old words in the extracted text after their glyphs are
     # gone; in the corpus it never differs from the glyphs, so dropping the structure tree reads the same.
     doc.xref_set_key(doc.pdf_catalog(), "StructTreeRoot", "null")
-    keep_line_width(doc, page)
+    keep_stroke_state(doc, page)
     chars = page_chars(page)
     if e["kind"] == "cell_blanked":
         runs: list[list[Char]] = []
@@ -314,16 +333,19 @@ def apply(doc: pymupdf.Document, e: Edit) -> pymupdf.Rect | None:
 
 
 def same_elsewhere(a: pymupdf.Page, b: pymupdf.Page, area: pymupdf.Rect) -> bool:
-    """Do two pages render identically (72 dpi) outside `area`?"""
+    """Do two pages render alike (72 dpi) outside `area`? The rewritten content may shift a clip edge
+    or a line's anti-aliasing by a few levels; a side effect such as all bold text turning heavier
+    changes thousands of pixel values by far more."""
     pixmaps = [p.get_pixmap(dpi=72) for p in (a, b)]
     for pix in pixmaps:
-        pix.set_rect(pix.irect & area.irect, (255, 255, 255))
-    return pixmaps[0].samples == pixmaps[1].samples
+        pix.set_rect(pymupdf.IRect(pix.irect) & area.irect, (255, 255, 255))
+    x, y = pixmaps[0].samples, pixmaps[1].samples
+    return x == y or sum(1 for i, j in zip(x, y) if abs(i - j) > 64) <= 0.0005 * len(x)
 
 
 def verified(path: Path, source: pymupdf.Document, e: Edit, area: pymupdf.Rect | None) -> bool:
-    """Re-read the saved mutant: the edited line reads exactly as intended and the page renders as
-    before outside the edited area."""
+    """Re-read the saved mutant: the page's text is the old text with exactly this change, the edited
+    line reads as intended, and the page renders as before outside the edited area."""
     with pymupdf.open(path) as doc:
         if e["kind"] == "table_removed":
             return doc.page_count == source.page_count - 1
@@ -331,21 +353,21 @@ def verified(path: Path, source: pymupdf.Document, e: Edit, area: pymupdf.Rect |
         if area is None or not same_elsewhere(source[e["page"] - 1], page, area):
             return False
         before, after = page_chars(source[e["page"] - 1]), page_chars(page)
+        words = [w[4] for w in page.get_text("words")]
     squeeze = lambda cs: re.sub(r"\s+", "", text(cs))  # noqa: E731
+    old, new = (re.sub(r"\s+", "", e["detail"][k]) for k in ("old", "new"))
+    if Counter(squeeze(after)) != Counter(squeeze(before)) - Counter(old) + Counter(new):
+        return False
     if e["kind"] == "cell_blanked":
-        x0, y0, x1, y1 = e["box"]
-        gone = [c for c in before if in_box(c, (x0, y0, x1, y1)) and c["c"].strip()]
-        return (not any(in_box(c, (x0, y0, x1, y1)) and c["c"].strip() for c in after)
-                and squeeze(gone) == re.sub(r"\s+", "", e["detail"]["old"])
-                and len([c for c in after if c["c"].strip()]) == len([c for c in before if c["c"].strip()]) - len(gone))
+        return not any(in_box(c, e["box"]) and c["c"].strip() for c in after)
     target = e["chars"][0]["vis"]
     same = lambda c: c["c"] == e["chars"][0]["c"] and c["raw"] == e["chars"][0]["raw"]  # noqa: E731
     old_line = next(line for line in visual_lines(before) if any(same(c) for c in line))
     i = next(k for k, c in enumerate(old_line) if same(c))
-    want = squeeze(old_line[:i]) + re.sub(r"\s+", "", e["detail"]["new"]) + squeeze(old_line[i + len(e["chars"]):])
+    want = squeeze(old_line[:i]) + new + squeeze(old_line[i + len(e["chars"]):])
     cy = (target.y0 + target.y1) / 2
     near = min(visual_lines(after), key=lambda line: abs((line[0]["vis"].y0 + line[0]["vis"].y1) / 2 - cy))
-    return squeeze(near) == want
+    return squeeze(near) == want and (any(ch.isspace() for ch in e["detail"]["new"]) or any(new in w for w in words))
 
 
 def make(corpus: Path, out: Path, seed: int, per_kind: int) -> list[dict[str, Any]]:
@@ -371,7 +393,7 @@ def make(corpus: Path, out: Path, seed: int, per_kind: int) -> list[dict[str, An
                 doc = pymupdf.open(pdf)
                 try:
                     area = apply(doc, e)
-                    doc.save(out / name, garbage=3, deflate=True)
+                    doc.save(out / name, garbage=3, deflate=True, no_new_id=True)
                 finally:
                     doc.close()
                 if not verified(out / name, source, e, area):

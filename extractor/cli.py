@@ -313,6 +313,66 @@ def reconcile_cmd(
     raise typer.Exit(EXIT_FAILED if rec.totals.conflicts else EXIT_OK)
 
 
+@app.command("audit")
+def audit_cmd(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A PDF, or an output JSON of this tool.")],
+    fmt: Annotated[str, typer.Option("--format", help="table | json ({\"findings\": [...]})")] = "table",
+    config: ConfigOption = None,
+) -> None:
+    """Audit a disclosure: tables the template requires, its narrative against its tables,
+    years, units, names and placeholders, rounding gaps and sums that fail.
+
+    A PDF is read with the grid reader (no model). An output JSON gives the audit it
+    carries; a contract file without one (another tool's, a gold file) is audited from its
+    records alone. Exit 1 when there is an error finding."""
+    from extractor.audit import Audit, audit, from_records
+    from extractor.layouts import LayoutBook
+    from extractor.reconcile import reconcile
+
+    if fmt not in ("table", "json"):
+        err.print(f"[red]--format {fmt}[/red]: use table or json")
+        raise typer.Exit(EXIT_USAGE)
+    scope = "everything"
+    if path.suffix.lower() == ".pdf":
+        settings = _settings(config)
+        from extractor.extract.llm.usage import Ledger
+
+        ctx = pipeline.Context("grid", None, LayoutBook.load(settings.cache_dir), _ocr(settings), Ledger())
+        try:
+            result: Audit = pipeline.process(path, ctx).output.audit  # type: ignore[assignment]
+        except ReadError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(EXIT_FAILED) from exc
+    else:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("audit"), dict):
+                result = Audit.model_validate(data["audit"])
+            else:
+                result = audit(from_records(reconcile(load_contract(path), as_printed=True)))
+                scope = "records only (no narrative, no table of contents)"
+        except (OSError, ValueError, ValidationError) as exc:
+            err.print(f"[red]✗ {path} is neither a PDF nor an output or contract JSON[/red]: {str(exc)[:300]}")
+            raise typer.Exit(EXIT_USAGE) from exc
+    counts = result.counts()
+    if fmt == "json":
+        out.print_json(json.dumps({"findings": [f.model_dump(mode="json") for f in result.findings]},
+                                  ensure_ascii=False))
+    else:
+        table = Table(title=f"audit of {path.name} ({scope})")
+        for col in ("severity", "kind", "pages", "message"):
+            table.add_column(col, overflow="fold")
+        colour = {"error": "red", "warning": "yellow", "info": "dim"}
+        for f in result.findings:
+            table.add_row(f"[{colour[f.severity]}]{f.severity}[/]", f.kind, ",".join(map(str, f.pages)),
+                          f.message + (f"\n[green]fix:[/green] {f.fix}" if f.fix else ""))
+        out.print(table)
+        claims = {s: sum(c.status == s for c in result.claims) for s in ("agrees", "contradicts", "blank", "unchecked")}
+        out.print(f"{counts['error']} error, {counts['warning']} warning, {counts['info']} info; narrative figures: "
+                  + ", ".join(f"{n} {s}" for s, n in claims.items()))
+    raise typer.Exit(EXIT_FAILED if counts["error"] else EXIT_OK)
+
+
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Contract JSON files.")],
@@ -464,4 +524,5 @@ def layouts_import(path: Annotated[Path, typer.Argument(help="JSON file from `la
 
 
 from extractor.evaluation.cli import eval_app  # noqa: E402
+
 app.add_typer(eval_app, name="eval")

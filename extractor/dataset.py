@@ -92,6 +92,8 @@ def rows_of(output: str, data: dict[str, Any]) -> Rows:
         "inconsistencies": sum(c.get("status") == "inconsistent" for c in conflicts),
         "pending": len(report.get("pending") or []),
         "share_tables_holding": (rec.get("totals") or {}).get("share_tables_all_holding"),
+        "audit_errors": sum(f.get("severity") == "error" for f in (data.get("audit") or {}).get("findings") or []),
+        "audit_warnings": sum(f.get("severity") == "warning" for f in (data.get("audit") or {}).get("findings") or []),
     })
     for n, r in enumerate(items):
         code = r.get("code")
@@ -119,12 +121,20 @@ def rows_of(output: str, data: dict[str, Any]) -> Rows:
             "weight": i.get("weight"), "direction": i.get("direction"),
         })
     for c in conflicts:
-        out.findings.append({**base, "kind": c.get("status"), "pages": _pages(c.get("pages")),
+        out.findings.append({**base, "source": "reconcile", "kind": c.get("status"),
+                             "severity": "warning" if c.get("status") == "conflict" else "info",
+                             "pages": _pages(c.get("pages")), "tables": None,
                              "message": c.get("reason"), "mismatch_wan": _dec(c.get("mismatch_wan")),
                              "cells": "; ".join(c.get("cells") or [])})
     for p in report.get("pending") or []:
-        out.findings.append({**base, "kind": "pending", "pages": _pages(p.get("pages")),
+        out.findings.append({**base, "source": "report", "kind": "pending", "severity": "warning",
+                             "pages": _pages(p.get("pages")), "tables": None,
                              "message": "; ".join(p.get("reasons") or []), "mismatch_wan": None, "cells": p.get("chunk")})
+    for f in (data.get("audit") or {}).get("findings") or []:
+        out.findings.append({**base, "source": "audit", "kind": f.get("kind"), "severity": f.get("severity"),
+                             "pages": _pages(f.get("pages")), "tables": "; ".join(f.get("tables") or []) or None,
+                             "message": f.get("message"), "mismatch_wan": None,
+                             "cells": "; ".join(e.get("text", "") for e in f.get("evidence") or [])[:500] or None})
     return out
 
 
@@ -142,7 +152,8 @@ def _dec(text: Any) -> Decimal | None:
 # Arrow types of the columns that are not text (everything else is a string).
 _TYPES = {"year": "int32", "record": "int32", "page": "int32", "pages_n": "int32", "line_items": "int32",
           "indicators": "int32", "conflicts": "int32", "inconsistencies": "int32", "pending": "int32",
-          "share_tables_holding": "float64", "value_wan": "decimal", "mismatch_wan": "decimal"}
+          "share_tables_holding": "float64", "value_wan": "decimal", "mismatch_wan": "decimal",
+          "audit_errors": "int32", "audit_warnings": "int32"}
 
 
 def _arrow(rows: list[dict[str, Any]], columns: list[str]):  # -> pyarrow.Table
@@ -175,15 +186,15 @@ def _cast(v: Any, kind: str) -> Any:
 COLUMNS: dict[str, list[str]] = {
     "documents": ["output", "file", "department", "region", "year", "doc_type", "sha256", "strategy", "pages",
                   "status", "line_items", "indicators", "conflicts", "inconsistencies", "pending",
-                  "share_tables_holding"],
+                  "share_tables_holding", "audit_errors", "audit_warnings"],
     "line_items": ["output", "file", "department", "region", "year", "doc_type", "table_kind", "page", "record",
                    "status", "code", "code_level", "code_class", "code_section", "name", "column", "role", "measure",
                    "value", "unit", "value_wan", "method"],
     "indicators": ["output", "file", "department", "region", "year", "doc_type", "page", "record", "status", "scope",
                    "project", "level1", "level2", "level1_std", "level2_std", "name", "operator", "value", "unit",
                    "weight", "direction"],
-    "findings": ["output", "file", "department", "region", "year", "doc_type", "kind", "pages", "message",
-                 "mismatch_wan", "cells"],
+    "findings": ["output", "file", "department", "region", "year", "doc_type", "source", "kind", "severity", "pages",
+                 "tables", "message", "mismatch_wan", "cells"],
 }
 
 

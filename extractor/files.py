@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,14 @@ def replacing(target: Path) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+TEMP_NAME = re.compile(r"^\..+\.\d+\.tmp(\.wal)?$")  # .wal: a DuckDB file's log
+
+
+def stale_writes(folder: Path) -> list[Path]:
+    """The temporary files writes that were killed left under `folder` (never trusted)."""
+    return [p for p in folder.rglob(".*.tmp*") if p.is_file() and TEMP_NAME.match(p.name)]
 
 
 def write_atomic(target: Path, text: str) -> None:

@@ -29,7 +29,7 @@ from extractor.extract.llm.server import EmbeddedServer
 from extractor.extract.llm.tasks import TASKS
 from extractor.extract.llm.usage import Ledger, Usage
 from extractor.extract.strategies import Model, Strategy
-from extractor.files import write_atomic
+from extractor.files import stale_writes, write_atomic
 from extractor.layouts import LayoutBook
 from extractor.pipeline import Context, process
 from extractor.read.pdf import OcrOptions, ReadError, sha256_file
@@ -273,7 +273,7 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
     if jobs and isinstance(jobs[0], Path):
         jobs = plan_jobs(jobs)  # type: ignore[arg-type]
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.rglob(".*.json.*.tmp"):  # a write a kill interrupted: never trusted, removed
+    for stale in stale_writes(out_dir):  # outputs, state or datasets a kill interrupted: removed
         stale.unlink(missing_ok=True)
     state = _load_state(out_dir) if resume else {}
     summary = RunSummary(ledger=Ledger(budget=settings.run.token_budget))

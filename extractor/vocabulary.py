@@ -213,6 +213,7 @@ STANDARD_COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.comp
     ("公务用车购置费", r"^(公务用车)?购置(费)?$"),
     ("公务用车运行费", r"^(公务用车)?运行(维护)?(费)?$"),
     ("公务接待费", r"公务接待"),
+    ("机关运行经费", r"机关运行经费"),
     ("一般公共预算", r"一般公共预算"),
     ("政府性基金", r"政府性基金"),
     ("国有资本经营预算", r"国有资本经营"),
@@ -230,7 +231,7 @@ STANDARD_COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.comp
     ("事业单位经营支出", r"^事业单位经营支出$"),
 ))
 # Header parts that say only which side or measure a single amount column is (收支总表).
-AMOUNT_ONLY = re.compile(r"^(收入|支出|项目|金额|预算数|决算数|本年预算|本年预算数|预算|决算|数额)$")
+AMOUNT_ONLY = re.compile(r"^(收入|支出|本年收入|本年支出|项目|金额|预算数|决算数|本年预算|本年预算数|预算|决算|数额)$")
 CODE_LEVELS = {3: "类", 5: "款", 7: "项"}
 
 

@@ -59,7 +59,10 @@ def test_resume_redoes_an_output_cut_short_or_changed(tmp_path: Path) -> None:
     jobs = plan_jobs([_folders(tmp_path)])
     run_batch(jobs, out, _settings(tmp_path), "grid")
     (out / "a" / "doc.json").write_bytes(b"")  # killed mid-write by an older version, or truncated
-    (out / "a" / ".doc.json.k3j2.tmp").write_text('{"document":', encoding="utf-8")  # a write a kill cut short
+    (out / "a" / ".doc.json.4242.tmp").write_text('{"document":', encoding="utf-8")  # a write a kill cut short
+    for stale in (".run.duckdb.4242.tmp", ".run.duckdb.4242.tmp.wal", "dataset/.documents.csv.4242.tmp"):
+        (out / stale).write_bytes(b"\0")  # the datasets' writes too
+    (out / ".notes.tmp").write_text("a user's own file", encoding="utf-8")
     good = (out / "b" / "doc.json").read_text(encoding="utf-8")
     (out / "b" / "doc.json").write_text(good + " ", encoding="utf-8")  # changed since the run wrote it
     again = run_batch(jobs, out, _settings(tmp_path), "grid")
@@ -68,7 +71,7 @@ def test_resume_redoes_an_output_cut_short_or_changed(tmp_path: Path) -> None:
     records = json.loads((out / "b" / "doc.json").read_text(encoding="utf-8"))
     assert records["line_items"] == json.loads(good)["line_items"]
     assert json.loads((out / "a" / "doc.json").read_text(encoding="utf-8"))["line_items"]
-    assert not list(out.rglob("*.tmp"))  # no temporary file left behind
+    assert [p.name for p in out.rglob("*.tmp*")] == [".notes.tmp"]  # no temporary write left behind
 
 
 def _failing_model(status: int, calls: list[int], settings: LLMSettings | None = None) -> Model:
@@ -331,7 +334,7 @@ def test_killed_three_times_and_resumed_gives_the_records_of_an_uninterrupted_ru
         return out
 
     assert records(tmp_path / "killed") == records(tmp_path / "whole")
-    assert len(records(tmp_path / "whole")) == 4 and not list((tmp_path / "killed").rglob("*.tmp"))
+    assert len(records(tmp_path / "whole")) == 4 and not list((tmp_path / "killed").rglob("*.tmp*"))
 
 
 def test_every_failure_is_one_tree() -> None:

@@ -13,6 +13,7 @@ from extractor.audit.completeness import check_tables
 from extractor.audit.consistency import check_headers, check_names, check_years
 from extractor.audit.models import SEVERITIES, Audit, AuditInput, Claim, Evidence, Finding, TableSeen, TextLine
 from extractor.audit.narrative import check_claims, check_directions, prose
+from extractor.reconcile.models import Reconciled
 
 
 def audit(inp: AuditInput) -> Audit:
@@ -32,4 +33,16 @@ def audit(inp: AuditInput) -> Audit:
     return Audit(findings=findings, tables=inp.tables, claims=claims)
 
 
-__all__ = ["Audit", "AuditInput", "Claim", "Evidence", "Finding", "TableSeen", "TextLine", "audit"]
+def from_records(rec: Reconciled) -> AuditInput:
+    """What a contract file alone tells the audit (one from another tool, or a gold file):
+    its records, their identities and the tables they name; no narrative, no 目录."""
+    doc = rec.document
+    pages: dict[str, set[int]] = {}
+    for item in doc.line_items:
+        pages.setdefault(item.table, set()).add(item.page)
+    tables = [TableSeen(id=kind, kind=kind, title=kind, pages=sorted(p)) for kind, p in pages.items()]
+    return AuditInput(document=doc.document, tables=tables, line_items=doc.line_items, indicators=doc.indicators,
+                      lines=[], identities=rec.identities, conflicts=rec.conflicts, corrections=rec.corrections)
+
+
+__all__ = ["from_records", "Audit", "AuditInput", "Claim", "Evidence", "Finding", "TableSeen", "TextLine", "audit"]

@@ -237,9 +237,8 @@ def check_claims(inp: AuditInput, p: Prose) -> tuple[list[Claim], list[Finding]]
             status, scaled = _status(read, cells)
         claimed = _wan(read.amount, read.unit)
         specs = next(c for a, _, c in CLAIMS if a == read.about)
-        if status == "unchecked" and not read.other_year and claimed != 0 and any(
-                k in empty_kinds for k, _, _ in specs if k):
-            status = "blank"  # its table is printed empty
+        if status == "unchecked" and not read.other_year and any(k in empty_kinds for k, _, _ in specs if k):
+            status = "agrees" if claimed == 0 else "blank"  # its table is printed empty: every figure 0
         claims.append(Claim(about=read.about, amount=read.amount, unit=read.unit, measure=read.measure,
                             page=line.page if line else 0, box=line.box if line else None, text=clause,
                             status=status, cells=[c.label for c in cells]))  # type: ignore[arg-type]
