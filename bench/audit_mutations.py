@@ -37,7 +37,7 @@ import pymupdf
 from extractor.layout.tables import Table
 from extractor.normalize import normalize_amount
 from extractor.pipeline import analyse
-from extractor.vocabulary import TITLE_HINT
+from extractor.vocabulary import ORG_SUFFIX, TITLE_HINT
 
 EXPECTED: dict[str, set[str]] = {
     "table_removed": {"missing_table"},
@@ -192,7 +192,9 @@ def candidates(doc: pymupdf.Document, tables: list[Table]) -> dict[str, list[lis
             out["year_changed"].append([{"kind": "year_changed", "page": grid.page, "chars": line[m.start(1):m.end(1)],
                                          "detail": {"old": m.group(1), "new": str(int(m.group(1)) - 1),
                                                     "line": text(line).strip()}}])
-        dept = next(((line, m) for line in lines for m in [DEPT.search(text(line))] if m), None)
+        # a whole name (one wrapped onto the next line, "江苏省高级人民法 / 院", would keep its tail)
+        dept = next(((line, m) for line in lines for m in [DEPT.search(text(line))]
+                     if m and re.search(ORG_SUFFIX + r"(?:[（(][^（()）]*[)）])?$", m.group(1))), None)
         if dept:
             line, m = dept
             out["placeholder_department"].append([{"kind": "placeholder_department", "page": grid.page,
@@ -421,7 +423,7 @@ def findings(path: Path) -> list[dict[str, Any]] | None:
     """The audit findings of one output JSON ([] when it has no audit yet), None if missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return list((data.get("audit") or {}).get("findings") or [])
+        return [f for f in (data.get("audit") or {}).get("findings") or [] if isinstance(f, dict)]
     except (OSError, ValueError, AttributeError):
         return None
 
@@ -458,10 +460,16 @@ def score(manifest: Path, originals: Path, mutants: Path, json_path: Path | None
     share = lambda r: round(r["found"] / r["made"], 3) if r["made"] else None  # noqa: E731
     print("| mutation | made | found | missed | share found |\n|---|---|---|---|---|")
     for kind, r in [*rows.items(), ("total", total)]:
-        print(f"| {kind} | {r['made']} | {r['found']} | {r['missed']} | {share(r) if r['made'] else '-'} |")
+        print(f"| {kind} | {r['made']} | {r['found']} | {r['missed']} | "
+              + (f"{100 * r['found'] / r['made']:.1f}%" if r["made"] else "-") + " |")
     if missing:
         print(f"\n{len(missing)} mutant outputs missing or unreadable (counted as missed):")
         for name in missing:
+            print(f"  {name}")
+    no_original = sorted(s for s, f in orig.items() if f is None)
+    if no_original:
+        print(f"\n{len(no_original)} originals without a readable output (their mutants judged against no findings):")
+        for name in no_original:
             print(f"  {name}")
     by_kind = Counter(f["kind"] for f in false)
     print(f"\nfalse alarms (errors on the unaltered originals): {len(false)}"
@@ -471,7 +479,7 @@ def score(manifest: Path, originals: Path, mutants: Path, json_path: Path | None
     result = {"per_kind": {k: {**r, "share_found": share(r)} for k, r in rows.items()},
               "total": {**total, "share_found": share(total)}, "missing_outputs": missing, "missed": missed,
               "false_alarms": {"count": len(false), "by_kind": dict(by_kind), "list": false},
-              "originals_without_output": sorted(s for s, f in orig.items() if f is None)}
+              "originals_without_output": no_original}
     if json_path:
         json_path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return result

@@ -330,3 +330,14 @@ PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[XＸ×]{2,}(?![A-Za-z])|20[XＸ×]{2
 PLACEHOLDER_FIELD = re.compile(
     r"(?:部门|单位|预算单位|部门名称|单位名称|编制单位|填报单位|部门（单位）|部门\(单位\))\s*[:：]\s*"
     r"(?P<value>\S*[XＸ×]{2,}\S*|[（(]\s*盖章\s*[)）]|[（(]\s*单位名称\s*[)）])")
+# Rates the prose states with the figures they follow from: 完成年初预算的P%, 其中 X 占P%,
+# 增加 D, 增长P% (checked against the figures printed beside them, to the rate's precision).
+_AMT = r"\d[\d,]*(?:\.\d+)?"
+COMPLETION_RATE = re.compile(
+    rf"年初预算(?:数)?为?(?P<budget>{_AMT})(?P<bu>亿元|万元|元)[，,]?(?:支出)?决算(?:数)?为?(?P<final>{_AMT})"
+    rf"(?P<fu>亿元|万元|元)[，,]?完成(?:年初)?预算的(?P<pct>\d+(?:\.\d+)?)[%％]")
+SHARE_OF_TOTAL = re.compile(rf"(?P<total>{_AMT})(?P<tu>亿元|万元|元)[，,]?其中[:：]?")
+SHARE_PART = re.compile(rf"(?P<amount>{_AMT})(?P<unit>亿元|万元|元)[，,]?占(?:比)?(?:为)?(?P<pct>\d+(?:\.\d+)?)[%％]")
+GROWTH_RATE = re.compile(
+    rf"(?P<current>{_AMT})(?P<cu>亿元|万元|元)[^\d。；;]{{0,30}}?(?:比|较|与)[^\d。；;，,]{{0,16}}?"
+    rf"(?P<w1>增加|减少)(?P<delta>{_AMT})(?P<du>亿元|万元|元)[，,]?(?P<w2>增长|下降|上升|降低)(?P<pct>\d+(?:\.\d+)?)[%％]")

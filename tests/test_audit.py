@@ -97,6 +97,18 @@ def test_direction_words_against_the_figures_they_describe() -> None:
     assert _kinds(wrong, "error") == ["narrative_direction"]
 
 
+def test_rates_the_prose_prints_beside_their_figures() -> None:
+    ok = audit(_input(_lines("年初预算为3110.14万元，支出决算为2739.56万元，完成年初预算的88.08%。",
+                             "本年支出合计9759.38万元，其中：基本支出5377.64万元，占55.10%；项目支出4381.74万元，占44.90%。",
+                             "收入预算总计4,651.67万元，与上年相比增加47.15万元，增长1.02%。"), items=[]))
+    assert "narrative_mismatch" not in _kinds(ok)
+    for text, figure in (("年初预算为3110.14万元，支出决算为2739.56万元，完成年初预算的98.08%。", "88.08%"),
+                         ("本年支出合计9759.38万元，其中：基本支出5877.64万元，占55.10%。", "60.23%"),
+                         ("收入预算总计4,651.67万元，与上年相比增加147.15万元，增长1.02%。", "3.27%")):
+        (f,) = [f for f in audit(_input(_lines(text), items=[])).findings if f.kind == "narrative_mismatch"]
+        assert f.severity == "warning" and figure in f.message, (text, f.message)
+
+
 def test_a_missing_table_lists_the_checks_it_makes_impossible_and_is_an_error_when_the_contents_list_it() -> None:
     kinds = tuple(k for k in STANDARD_TABLES if k != "三公经费表")
     toc = _lines("目 录", "一、部门收支总表 ........ 3", "七、“三公”经费支出预算表 ........ 9")

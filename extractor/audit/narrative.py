@@ -21,6 +21,10 @@ from extractor.vocabulary import (
     CLAIM_NOT,
     CLAIMS,
     COMPARE_WORDS,
+    COMPLETION_RATE,
+    GROWTH_RATE,
+    SHARE_OF_TOTAL,
+    SHARE_PART,
     DIRECTION_WORDS,
     FINAL_FIGURE,
     FINAL_VS_BUDGET,
@@ -334,4 +338,63 @@ def check_directions(inp: AuditInput, p: Prose) -> list[Finding]:
                 message=f"the narrative compares the {year} budget with {year} itself "
                         f"({len(same)}×: {', '.join(sorted({m.group(0) for m in same}))}); 上年 is {year - 1}",
                 pages=sorted({e.page for e in ev}), evidence=ev))
+    return findings
+
+
+def _rate_off(part: Decimal, base: Decimal, pct: str) -> Decimal | None:
+    """How far a printed percentage is from part / base, beyond its own rounding; None if
+    within it (or the base is zero)."""
+    if base == 0:
+        return None
+    have = part / base * 100
+    stated = Decimal(pct)
+    off = abs(have - stated)
+    tol = _half_unit_wan(pct, "万元") + abs(stated) * Decimal("0.001")
+    return off if off > tol else None
+
+
+def check_rates(p: Prose) -> list[Finding]:
+    """Percentages the prose prints beside the figures they follow from: 完成年初预算的P%,
+    其中 X…占P% of the total before 其中, 增加 D…增长P% of the figure before the comparison."""
+    findings: list[Finding] = []
+
+    def flag(start: int, end: int, what: str) -> None:
+        ev = p.evidence(start, end)
+        findings.append(Finding(kind="narrative_mismatch", severity="warning", message=what,
+                                pages=sorted({e.page for e in ev}), evidence=ev))
+
+    for c0, c1 in _pieces(p.text, _CLAUSE_END):
+        clause = p.text[c0:c1]
+        for m in COMPLETION_RATE.finditer(clause):
+            budget, final = _wan(m.group("budget"), m.group("bu")), _wan(m.group("final"), m.group("fu"))
+            off = _rate_off(final, budget, m.group("pct"))
+            if off is not None:
+                flag(c0 + m.start(), c0 + m.end(), f"'{m.group(0)}': {m.group('final')} / {m.group('budget')} is "
+                                                   f"{_fmt((final / budget * 100).quantize(Decimal('0.01')))}%, "
+                                                   f"not {m.group('pct')}%")
+        for m in GROWTH_RATE.finditer(clause):
+            current, delta = _wan(m.group("current"), m.group("cu")), _wan(m.group("delta"), m.group("du"))
+            sign = DIRECTION_WORDS[m.group("w1")]
+            if sign != DIRECTION_WORDS[m.group("w2")] or delta == 0:
+                continue  # a direction finding, or nothing to divide
+            before = current - sign * delta
+            off = _rate_off(delta, before, m.group("pct"))
+            if off is not None and before > 0:
+                flag(c0 + m.start(), c0 + m.end(), f"'{m.group(0)}': {m.group('delta')} on {_fmt(before)} (the "
+                                                   f"figure before the change) is "
+                                                   f"{_fmt((delta / before * 100).quantize(Decimal('0.01')))}%, "
+                                                   f"not {m.group('pct')}%")
+    for s0, s1 in _pieces(p.text, _SENTENCE_END):
+        sentence = p.text[s0:s1]
+        total_m = SHARE_OF_TOTAL.search(sentence)
+        if total_m is None:
+            continue
+        total = _wan(total_m.group("total"), total_m.group("tu"))
+        for m in SHARE_PART.finditer(sentence, total_m.end()):
+            part = _wan(m.group("amount"), m.group("unit"))
+            off = _rate_off(part, total, m.group("pct"))
+            if off is not None:
+                flag(s0 + m.start(), s0 + m.end(), f"'{m.group(0)}': {m.group('amount')} of {total_m.group('total')} "
+                                                   f"is {_fmt((part / total * 100).quantize(Decimal('0.01')))}%, "
+                                                   f"not {m.group('pct')}%")
     return findings
