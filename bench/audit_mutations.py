@@ -14,8 +14,12 @@ the original's output lacks; errors reported on the unaltered originals are fals
 
 Text edits redact the old glyphs (text only: ruling lines, shading and images stay) and
 write the new text at the same origin, size and colour (Helvetica for digits and Latin
-letters, PyMuPDF's built-in "china-s" for Chinese); each edit is re-read from the saved
-file and kept only if the page line now reads exactly as intended.
+letters, PyMuPDF's built-in "china-s" for Chinese). Each mutant is re-read from the saved
+file and kept only if its page's text differs from the original's by exactly the change,
+the edited line reads as intended and the page renders as before outside the edit; a
+candidate that fails is skipped for the next. Same seed, same bytes. On the 19-PDF corpus
+with seed 0: 339 mutants (table_removed 67, cell_blanked 75, narrative_changed 65,
+direction_flipped 37, year_changed 43, placeholder_department 52); the scanned PDF takes none.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import subprocess
 import sys
 from collections import Counter
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -77,18 +82,20 @@ def page_chars(page: pymupdf.Page) -> list[Char]:
     return out
 
 
+def mid_y(c: Char) -> float:
+    return (c["vis"].y0 + c["vis"].y1) / 2
+
+
 def visual_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into lines as the reader sees the page, top to bottom, left to right."""
     lines: list[list[Char]] = []
-    for ch in sorted(chars, key=lambda c: (round((c["vis"].y0 + c["vis"].y1) / 2, 1), c["vis"].x0)):
-        cy, h = (ch["vis"].y0 + ch["vis"].y1) / 2, ch["vis"].height
-        for line in reversed(lines[-3:]):
-            ly = sum((c["vis"].y0 + c["vis"].y1) / 2 for c in line) / len(line)
-            if abs(cy - ly) <= 0.4 * max(h, line[0]["vis"].height, 2.0):
-                line.append(ch)
-                break
-        else:
+    for ch in sorted(chars, key=lambda c: (round(mid_y(c), 1), c["vis"].x0)):
+        line = next((line for line in reversed(lines[-3:]) if abs(mid_y(ch) - sum(map(mid_y, line)) / len(line))
+                     <= 0.4 * max(ch["vis"].height, line[0]["vis"].height, 2.0)), None)
+        if line is None:
             lines.append([ch])
+        else:
+            line.append(ch)
     return [sorted(line, key=lambda c: c["vis"].x0) for line in lines]
 
 
@@ -96,17 +103,16 @@ def text(chars: list[Char]) -> str:
     return "".join(c["c"] for c in chars)
 
 
+def squeeze(chars: list[Char] | str) -> str:
+    return re.sub(r"\s+", "", chars if isinstance(chars, str) else text(chars))
+
+
 def in_box(ch: Char, box: tuple[float, float, float, float]) -> bool:
-    cx, cy = (ch["vis"].x0 + ch["vis"].x1) / 2, (ch["vis"].y0 + ch["vis"].y1) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+    return box[0] <= (ch["vis"].x0 + ch["vis"].x1) / 2 <= box[2] and box[1] <= mid_y(ch) <= box[3]
 
 
-def grid_boxes(tables: list[Table]) -> dict[int, list[tuple[float, float, float, float]]]:
-    out: dict[int, list[tuple[float, float, float, float]]] = {}
-    for t in tables:
-        for part in t.parts:
-            out.setdefault(part.grid.page, []).append(part.grid.box)
-    return out
+def outside(chars: list[Char], boxes: list[tuple[float, float, float, float]]) -> list[Char]:
+    return [c for c in chars if not any(in_box(c, b) for b in boxes)]
 
 
 def bounds(s: str, i: int, ends: re.Pattern[str]) -> tuple[int, int]:
@@ -116,20 +122,24 @@ def bounds(s: str, i: int, ends: re.Pattern[str]) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------- candidates
+def edit(kind: str, page: int, chars: list[Char] | None, **detail: Any) -> Edit:
+    return {"kind": kind, "page": page, "chars": chars or [], "detail": detail}
+
+
 def candidates(doc: pymupdf.Document, tables: list[Table]) -> dict[str, list[list[Edit]]]:
     """Every change the document can take, by kind, grouped (by table or page) for spreading."""
     out: dict[str, list[list[Edit]]] = {k: [] for k in EXPECTED}
-    boxes = grid_boxes(tables)
+    boxes: dict[int, list[tuple[float, float, float, float]]] = {}
+    for t in tables:
+        for part in t.parts:
+            boxes.setdefault(part.grid.page, []).append(part.grid.box)
     kinds = Counter(t.kind for t in tables)
     for p in sorted({p for t in tables for p in t.pages}):
-        here = [t for t in tables if p in t.pages]
+        here = [t for t in tables if p in t.pages]  # whole standard tables, the only ones of their kind
         if all(t.kind in STANDARD and len(t.pages) == 1 and kinds[t.kind] == 1 for t in here):
-            out["table_removed"].append([{"kind": "table_removed", "page": p,
-                                          "detail": {"old": here[0].kind if len(here) == 1 else [t.kind for t in here],
-                                                     "new": None}}])
-    for t in tables:
-        if t.kind not in STANDARD or t.empty:
-            continue
+            out["table_removed"].append([edit("table_removed", p, None, new=None,
+                                              old=here[0].kind if len(here) == 1 else [t.kind for t in here])])
+    for t in (t for t in tables if t.kind in STANDARD and not t.empty):
         group = []
         for part in t.parts:
             roles = {c.index: c.role for c in part.header.columns}
@@ -138,68 +148,51 @@ def candidates(doc: pymupdf.Document, tables: list[Table]) -> dict[str, list[lis
                     value = normalize_amount(cell.text)
                 except ValueError:
                     continue
-                if (cell.row >= part.header.header_rows and roles.get(cell.col) == "amount" and value
-                        and Decimal(value) != 0):
-                    group.append({"kind": "cell_blanked", "page": part.grid.page, "box": cell.box,
-                                  "detail": {"old": cell.text, "new": ""}})
+                if cell.row >= part.header.header_rows and roles.get(cell.col) == "amount" and value and Decimal(value):
+                    group.append({**edit("cell_blanked", part.grid.page, None, old=cell.text, new=""), "box": cell.box})
         out["cell_blanked"].append(group)
     for page in doc:
-        p, chars = page.number + 1, page_chars(page)
-        if not page.get_text().strip():
-            continue
-        prose = [line for line in visual_lines([c for c in chars if not any(in_box(c, b) for b in boxes.get(p, []))])]
-        flat = [c for line in prose for c in line]
-        s = text(flat)
-        amounts, flips = [], []
+        p = page.number + 1
+        flat = [c for line in visual_lines(outside(page_chars(page), boxes.get(p, []))) for c in line]
+        s, amounts, flips = text(flat), [], []
         for m in AMOUNT.finditer(s):
             lo, hi = bounds(s, m.start(), CLAUSE_END)
-            clause = s[lo:hi]
-            span = flat[m.start(1):m.end(1)]
+            clause, span = s[lo:hi], flat[m.start(1):m.end(1)]
             if (LEVEL.search(clause) and not DIFF_BEFORE.search(s[lo:m.start()]) and not OTHER_PERIOD.search(clause)
                     and one_line(span)):
-                old = m.group(1)
-                amounts.append({"kind": "narrative_changed", "page": p, "chars": span,
-                                "detail": {"old": old, "new": bump(old), "sentence": clause.strip()}})
+                amounts.append(edit("narrative_changed", p, span, old=m.group(1), new=bump(m.group(1)),
+                                    sentence=clause.strip()))
         for m in re.finditer("大于|小于", s):
-            lo, hi = bounds(s, m.start(), SENTENCE_END)
-            sentence = s[lo:hi]
+            sentence = s[slice(*bounds(s, m.start(), SENTENCE_END))]
             if ("预算" in sentence and "决算" in sentence) or len(AMOUNT.findall(sentence)) >= 2:
                 flips.append((m.start(), m.group(), sentence))
-        for m in PAIRS.finditer(s):
+        for m in PAIRS.finditer(s):  # 增加 … 增长 x% (or 减少 … 下降 x%): flipping either contradicts the other
             if (m.group(1) == "增加") == (m.group(2) == "增长"):
-                lo, hi = bounds(s, m.start(), SENTENCE_END)
-                flips += [(m.start(1), m.group(1), s[lo:hi]), (m.start(2), m.group(2), s[lo:hi])]
-        edits = [{"kind": "direction_flipped", "page": p, "chars": flat[i:i + 2],
-                  "detail": {"old": w, "new": FLIP[w], "sentence": sentence.strip()}}
-                 for i, w, sentence in sorted(set(flips)) if one_line(flat[i:i + 2])]
+                sentence = s[slice(*bounds(s, m.start(), SENTENCE_END))]
+                flips += [(m.start(1), m.group(1), sentence), (m.start(2), m.group(2), sentence)]
         out["narrative_changed"].append(amounts)
-        out["direction_flipped"].append(edits)
-    for t in tables:
-        if t.kind is None:
-            continue
+        out["direction_flipped"].append([edit("direction_flipped", p, flat[i:i + 2], old=w, new=FLIP[w],
+                                              sentence=sentence.strip())
+                                         for i, w, sentence in sorted(set(flips)) if one_line(flat[i:i + 2])])
+    for t in (t for t in tables if t.kind):
         grid = t.parts[0].grid
-        page = doc[grid.page - 1]
-        if not page.get_text().strip():
-            continue
-        x0, y0, x1, _ = grid.box
-        above = [c for c in page_chars(page) if not any(in_box(c, b) for b in boxes.get(grid.page, []))
-                 and y0 - 110 <= c["vis"].y1 <= y0 + 1 and c["vis"].x1 >= x0 - 20 and c["vis"].x0 <= x1 + 20]
+        page, (x0, y0, x1, _) = doc[grid.page - 1], grid.box
+        above = [c for c in outside(page_chars(page), boxes.get(grid.page, []))
+                 if y0 - 110 <= c["vis"].y1 <= y0 + 1 and c["vis"].x1 >= x0 - 20 and c["vis"].x0 <= x1 + 20]
         lines = sorted(visual_lines(above), key=lambda line: -line[0]["vis"].y0)  # nearest the table first
         year = next(((line, m) for line in lines if title_like(text(line), t.title)
                      for m in [re.search(r"(20\d\d)\s*年", text(line))] if m), None)
         if year:
-            line, m = year
-            out["year_changed"].append([{"kind": "year_changed", "page": grid.page, "chars": line[m.start(1):m.end(1)],
-                                         "detail": {"old": m.group(1), "new": str(int(m.group(1)) - 1),
-                                                    "line": text(line).strip()}}])
-        # a whole name (one wrapped onto the next line, "江苏省高级人民法 / 院", would keep its tail)
+            (line, m), old = year, year[1].group(1)
+            out["year_changed"].append([edit("year_changed", grid.page, line[m.start(1):m.end(1)], old=old,
+                                             new=str(int(old) - 1), line=text(line).strip())])
+        # the whole name (one wrapped onto the next line, "江苏省高级人民法 / 院", would keep its tail)
         dept = next(((line, m) for line in lines for m in [DEPT.search(text(line))]
                      if m and re.search(ORG_SUFFIX + r"(?:[（(][^（()）]*[)）])?$", m.group(1))), None)
         if dept:
             line, m = dept
-            out["placeholder_department"].append([{"kind": "placeholder_department", "page": grid.page,
-                                                   "chars": line[m.start(1):m.end(1)],
-                                                   "detail": {"old": m.group(1), "new": None}}])
+            out["placeholder_department"].append([edit("placeholder_department", grid.page,
+                                                       line[m.start(1):m.end(1)], old=m.group(1), new=None)])
     return out
 
 
@@ -218,7 +211,7 @@ def one_line(chars: list[Char]) -> bool:
     across = 1 if abs(chars[0]["dir"][0]) > abs(chars[0]["dir"][1]) else 0  # the coordinate the baseline fixes
     along = 1 - across
     return all(abs(b["origin"][across] - a["origin"][across]) < 0.5
-               and abs(b["origin"][along] - a["origin"][along]) < 1.5 * a["size"] for a, b in zip(chars, chars[1:]))
+               and abs(b["origin"][along] - a["origin"][along]) < 1.5 * a["size"] for a, b in pairwise(chars))
 
 
 def bump(amount: str) -> str:
@@ -237,8 +230,8 @@ def band(chars: list[Char], others: list[Char]) -> pymupdf.Rect:
     (dx, dy), size = first["dir"], first["size"]
     ux, uy = dy, -dx  # "up" for this text direction
     ox, oy = first["origin"]
-    along = lambda x, y: (x - ox) * dx + (y - oy) * dy  # noqa: E731
-    up = lambda x, y: (x - ox) * ux + (y - oy) * uy  # noqa: E731
+    along = lambda x, y: (x - ox) * dx + (y - oy) * dy
+    up = lambda x, y: (x - ox) * ux + (y - oy) * uy
     start = 0.1 * size
     end = along(*last["origin"]) + (0.8 if ord(last["c"]) > 0x2E80 else 0.4) * size
     mine = {(c["c"], tuple(c["raw"])) for c in chars}
@@ -247,7 +240,8 @@ def band(chars: list[Char], others: list[Char]) -> pymupdf.Rect:
             continue
         corners = [(x, y) for x in (c["raw"].x0, c["raw"].x1) for y in (c["raw"].y0, c["raw"].y1)]
         lo, hi = min(along(*p) for p in corners), max(along(*p) for p in corners)
-        if max(up(*p) for p in corners) < 0.2 * size or min(up(*p) for p in corners) > 0.6 * size or hi < start or lo > end:
+        ups = [up(*p) for p in corners]
+        if max(ups) < 0.2 * size or min(ups) > 0.6 * size or hi < start or lo > end:
             continue
         if along(*c["origin"]) < 0:
             start = max(start, hi + 0.2)
@@ -356,63 +350,57 @@ def verified(path: Path, source: pymupdf.Document, e: Edit, area: pymupdf.Rect |
             return False
         before, after = page_chars(source[e["page"] - 1]), page_chars(page)
         words = [w[4] for w in page.get_text("words")]
-    squeeze = lambda cs: re.sub(r"\s+", "", text(cs))  # noqa: E731
-    old, new = (re.sub(r"\s+", "", e["detail"][k]) for k in ("old", "new"))
+    old, new = squeeze(e["detail"]["old"]), squeeze(e["detail"]["new"])
     if Counter(squeeze(after)) != Counter(squeeze(before)) - Counter(old) + Counter(new):
         return False
     if e["kind"] == "cell_blanked":
         return not any(in_box(c, e["box"]) and c["c"].strip() for c in after)
-    target = e["chars"][0]["vis"]
-    same = lambda c: c["c"] == e["chars"][0]["c"] and c["raw"] == e["chars"][0]["raw"]  # noqa: E731
-    old_line = next(line for line in visual_lines(before) if any(same(c) for c in line))
-    i = next(k for k, c in enumerate(old_line) if same(c))
+    first = e["chars"][0]
+    old_line, i = next((line, k) for line in visual_lines(before) for k, c in enumerate(line)
+                       if c["c"] == first["c"] and c["raw"] == first["raw"])
     want = squeeze(old_line[:i]) + new + squeeze(old_line[i + len(e["chars"]):])
-    cy = (target.y0 + target.y1) / 2
-    near = min(visual_lines(after), key=lambda line: abs((line[0]["vis"].y0 + line[0]["vis"].y1) / 2 - cy))
-    return squeeze(near) == want and (any(ch.isspace() for ch in e["detail"]["new"]) or any(new in w for w in words))
+    near = min(visual_lines(after), key=lambda line: abs(mid_y(line[0]) - mid_y(first)))
+    return squeeze(near) == want and (new != e["detail"]["new"] or any(new in w for w in words))
 
 
 def make(corpus: Path, out: Path, seed: int, per_kind: int) -> list[dict[str, Any]]:
     out.mkdir(parents=True, exist_ok=True)
+    if (out / "manifest.json").exists():  # a previous run's mutants (only those: the folder may hold more)
+        for m in json.loads((out / "manifest.json").read_text(encoding="utf-8")):
+            (out / m["file"]).unlink(missing_ok=True)
     manifest: list[dict[str, Any]] = []
     for pdf in sorted(corpus.glob("*.pdf")):
         source = pymupdf.open(pdf)
         cands = candidates(source, analyse(pdf).tables)
-        for kind in EXPECTED:
+        for kind in EXPECTED:  # round-robin over the groups (tables, pages) so mutants spread out
             rng = random.Random(f"{seed}:{pdf.name}:{kind}")
-            groups = [g[:] for g in cands[kind] if g]
-            for g in groups:
-                rng.shuffle(g)
+            groups = [rng.sample(g, len(g)) for g in cands[kind] if g]
             rng.shuffle(groups)
             queue = [g[i] for i in range(max(map(len, groups), default=0)) for g in groups if i < len(g)]
             made = 0
             for e in queue:
-                if made >= per_kind:
+                if made == per_kind:
                     break
                 if kind == "placeholder_department":
                     e["detail"]["new"] = rng.choice(PLACEHOLDERS)
                 name = f"{pdf.stem}__{kind}_{made + 1}_p{e['page']}.pdf"
-                doc = pymupdf.open(pdf)
-                try:
+                with pymupdf.open(pdf) as doc:
                     area = apply(doc, e)
                     doc.save(out / name, garbage=3, deflate=True, no_new_id=True)
-                finally:
-                    doc.close()
                 if not verified(out / name, source, e, area):
                     (out / name).unlink()
                     print(f"  skipped (edit not clean): {pdf.name} {kind} p{e['page']} {e['detail']}", file=sys.stderr)
                     continue
-                manifest.append({"file": name, "source": pdf.name, "kind": kind, "page": e["page"], "detail": e["detail"]})
+                manifest.append({"file": name, "source": pdf.name, "kind": kind, "page": e["page"],
+                                 "detail": e["detail"]})
                 made += 1
         source.close()
-        print(f"{pdf.name}: " + ", ".join(f"{k} {n}" for k, n in
-                                          Counter(m["kind"] for m in manifest if m["source"] == pdf.name).items()))
+        print(f"{pdf.name}: " + (", ".join(f"{k} {n}" for k, n in Counter(
+            m["kind"] for m in manifest if m["source"] == pdf.name).items()) or "nothing it can take"))
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     counts = Counter(m["kind"] for m in manifest)
-    print("\n| kind | mutants |\n|---|---|")
-    for kind in EXPECTED:
-        print(f"| {kind} | {counts[kind]} |")
-    print(f"| total | {len(manifest)} |")
+    print("\n| kind | mutants |\n|---|---|\n" + "".join(f"| {k} | {counts[k]} |\n" for k in EXPECTED)
+          + f"| total | {len(manifest)} |")
     if len(manifest) < 200:
         print(f"warning: only {len(manifest)} mutants (< 200): raise --per-kind", file=sys.stderr)
     return manifest
@@ -432,17 +420,18 @@ def score(manifest: Path, originals: Path, mutants: Path, json_path: Path | None
     entries = json.loads(manifest.read_text(encoding="utf-8"))
     orig: dict[str, list[dict[str, Any]] | None] = {}
     rows = {k: {"made": 0, "found": 0, "missed": 0} for k in EXPECTED}
-    missing, missed = [], []
+    missing: list[str] = []
+    missed: list[str] = []
     for m in entries:
         src = m["source"]
         if src not in orig:
             orig[src] = findings(originals / Path(src).with_suffix(".json"))
         known = {(f.get("kind"), f.get("message")) for f in orig[src] or []}
         got = findings(mutants / Path(m["file"]).with_suffix(".json"))
-        row = rows.setdefault(m["kind"], {"made": 0, "found": 0, "missed": 0})
-        row["made"] += 1
         hit = got is not None and any(f.get("kind") in EXPECTED.get(m["kind"], set())
                                       and (f.get("kind"), f.get("message")) not in known for f in got)
+        row = rows.setdefault(m["kind"], {"made": 0, "found": 0, "missed": 0})
+        row["made"] += 1
         row["found" if hit else "missed"] += 1
         if got is None:
             missing.append(m["file"])
@@ -457,20 +446,16 @@ def score(manifest: Path, originals: Path, mutants: Path, json_path: Path | None
                 false.append({"document": str(path.relative_to(originals)), "kind": f.get("kind"),
                               "message": f.get("message")})
     total = {k: sum(r[k] for r in rows.values()) for k in ("made", "found", "missed")}
-    share = lambda r: round(r["found"] / r["made"], 3) if r["made"] else None  # noqa: E731
+    share = lambda r: round(r["found"] / r["made"], 3) if r["made"] else None
     print("| mutation | made | found | missed | share found |\n|---|---|---|---|---|")
     for kind, r in [*rows.items(), ("total", total)]:
         print(f"| {kind} | {r['made']} | {r['found']} | {r['missed']} | "
               + (f"{100 * r['found'] / r['made']:.1f}%" if r["made"] else "-") + " |")
-    if missing:
-        print(f"\n{len(missing)} mutant outputs missing or unreadable (counted as missed):")
-        for name in missing:
-            print(f"  {name}")
     no_original = sorted(s for s, f in orig.items() if f is None)
-    if no_original:
-        print(f"\n{len(no_original)} originals without a readable output (their mutants judged against no findings):")
-        for name in no_original:
-            print(f"  {name}")
+    for names, what in ((missing, "mutant outputs missing or unreadable (counted as missed)"),
+                        (no_original, "originals without a readable output (mutants judged against no findings)")):
+        if names:
+            print(f"\n{len(names)} {what}:\n" + "\n".join(f"  {n}" for n in names))
     by_kind = Counter(f["kind"] for f in false)
     print(f"\nfalse alarms (errors on the unaltered originals): {len(false)}"
           + (" (" + ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items(), key=str)) + ")" if false else ""))
@@ -494,33 +479,30 @@ def extract(folder: Path, out: Path, workers: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    mk = sub.add_parser("make", help="write the mutants and manifest.json")
-    sc = sub.add_parser("score", help="score extractor outputs of the mutants against the originals'")
-    rn = sub.add_parser("run", help="make, extract originals and mutants, score")
+    mk, sc, rn = (sub.add_parser(n, help=h) for n, h in (
+        ("make", "write the mutants and manifest.json"), ("score", "score the outputs of mutants and originals"),
+        ("run", "make, extract the originals and the mutants, score")))
+    for p, names in ((mk, ["--corpus", "--out"]), (sc, ["--manifest", "--originals", "--mutants"]),
+                     (rn, ["--corpus", "--work"])):
+        for n in names:
+            p.add_argument(n, type=Path, required=True)
     for p in (mk, rn):
-        p.add_argument("--corpus", type=Path, required=True)
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--per-kind", type=int, default=5, help="most mutants of one kind per document")
-    mk.add_argument("--out", type=Path, required=True)
-    sc.add_argument("--manifest", type=Path, required=True)
-    sc.add_argument("--originals", type=Path, required=True)
-    sc.add_argument("--mutants", type=Path, required=True)
-    rn.add_argument("--work", type=Path, required=True)
-    rn.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     for p in (sc, rn):
         p.add_argument("--json", type=Path, help="also write the score as JSON here")
+    rn.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     if args.cmd == "make":
         make(args.corpus, args.out, args.seed, args.per_kind)
     elif args.cmd == "score":
         score(args.manifest, args.originals, args.mutants, args.json)
     else:
-        work = args.work
-        make(args.corpus, work / "mutants", args.seed, args.per_kind)
-        extract(args.corpus, work / "out_originals", args.workers)
-        extract(work / "mutants", work / "out_mutants", args.workers)
-        score(work / "mutants" / "manifest.json", work / "out_originals", work / "out_mutants",
-              args.json or work / "score.json")
+        make(args.corpus, args.work / "mutants", args.seed, args.per_kind)
+        extract(args.corpus, args.work / "out_originals", args.workers)
+        extract(args.work / "mutants", args.work / "out_mutants", args.workers)
+        score(args.work / "mutants" / "manifest.json", args.work / "out_originals", args.work / "out_mutants",
+              args.json or args.work / "score.json")
 
 
 if __name__ == "__main__":

@@ -105,15 +105,27 @@ def _reread_failing(analysis: Analysis, model: Model, out: Outcome, rec: Reconci
     return rec
 
 
-def _seen(table: Table) -> TableSeen:
+def _below(table: Table, pdf: PdfDocument) -> list[str]:
+    """The three lines printed under the table's last grid (where 注：本表无数据 often is)."""
+    grid = table.parts[-1].grid
+    page = next((p for p in pdf.pages if p.number == grid.page), None)
+    if page is None:
+        return []
+    words = [w for w in page.words if w.cy > grid.box[3]]
+    return [ln.text for ln in text_lines(words)[:3]]
+
+
+def _seen(table: Table, pdf: PdfDocument) -> TableSeen:
     cells = [c.text for p in table.parts for c in p.grid.cells if not c.empty]
-    note = next((t for t in [ln.text for ln in table.context[-3:]] + cells if EMPTY_TABLE.search(t)), None)
+    near = [ln.text for ln in table.context[-3:]] + cells + _below(table, pdf)
+    note = next((t.strip() for t in near if EMPTY_TABLE.search(t)), None)
     title = next((ln for ln in reversed(table.context) if ln.text.replace(" ", "") == table.title.replace(" ", "")), None)
     return TableSeen(id=table.id, kind=table.kind, title=table.title, pages=table.pages, unit=table.unit,
                      year=table.year, department=table.department, empty=table.empty,
                      empty_note=note if table.empty else None,
                      headers=[c.key for c in table.header.columns if c.role == "amount"],
-                     title_box=(title.x0, title.y0, title.x1, title.y1) if title else None)
+                     title_box=(title.x0, title.y0, title.x1, title.y1) if title else None,
+                     box=table.parts[0].grid.box)
 
 
 def outside_tables(analysis: Analysis) -> list[TextLine]:
@@ -132,7 +144,7 @@ def outside_tables(analysis: Analysis) -> list[TextLine]:
 
 def audit_input(analysis: Analysis, outcome: Outcome) -> AuditInput:
     rec = outcome.reconciled
-    return AuditInput(document=outcome.doc.document, tables=[_seen(t) for t in analysis.tables],
+    return AuditInput(document=outcome.doc.document, tables=[_seen(t, analysis.pdf) for t in analysis.tables],
                       line_items=outcome.doc.line_items, indicators=outcome.doc.indicators,
                       lines=outside_tables(analysis),
                       identities=rec.identities if rec else [], conflicts=rec.conflicts if rec else [],

@@ -55,7 +55,7 @@ DEPARTMENT_QUALIFIER = re.compile(r"[（(](?:本级|汇总|机关|本部)[)）]$
 # Not a department's name: placeholders and field labels left in a form.
 NOT_A_NAME = re.compile(r"^[（(]?盖章[)）]?$|^金额|^XX|^××|^\*+$")
 YEAR = re.compile(r"(20\d\d)\s*年")
-EMPTY_TABLE = re.compile(r"本表无数据|无数据|无相关收支|本表为空|空表|无此项")
+EMPTY_TABLE = re.compile(r"本表无数据|无数据|无相关收支|本表为空|空表|无此项|如无数字|无该项支出|不涉及")
 
 # Header cells that name the code and unit-code columns.
 CODE_HEADERS = {"类", "款", "项", "科目编码", "功能科目编码", "经济科目编码", "科目代码", "编码",
@@ -275,7 +275,9 @@ TOC_ENTRY = re.compile(r"^[\s\d一二三四五六七八九十、.．（()）表�
 # is about, the words that name it, where the tables print it: (table kind, row label,
 # column role or header words)). The amount must follow the words closely (CLAIM_GAP);
 # words between that make it a change or a share (CLAIM_NOT) make it no claim.
-_TOTAL_ROW = r"^(合计|总计|本年支出合计|支出合计|)$"
+# A table's total row: 合计/总计, or the department's own row heading the body ("深圳市民政局(本级)");
+# only rows without a subject code qualify.
+_TOTAL_ROW = r"^(合计|总计|本年支出合计|支出合计|)$|" + ORG_SUFFIX + r"(?:[（(](?:本级|汇总)[)）])?$"
 _SG = r"^金额$"  # a 三公 table printed with its parts as rows: one amount column per measure
 CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     ("财政拨款收支总计", r"财政拨款(?:收入)?、?(?:支出)?(?:预算|决算)?总计|财政拨款收支(?:预算|决算)?总计",
@@ -303,9 +305,31 @@ CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     ("机关运行经费", r"机关运行经费", (("机关运行经费表", _TOTAL_ROW, r""), ("", r"", r"机关运行经费"))),
     ("政府性基金", r"政府性基金(?:预算)?(?:财政)?(?:拨款)?支出(?:预算)?",
      (("政府性基金预算支出表", _TOTAL_ROW, r"^合计$|^金额$"),)),
+    ("一般公共预算", r"一般公共预算(?:财政)?(?:拨款)?(?:收入|支出)?",
+     (("收支总表", r"一般公共预算", r""), ("财政拨款收支总表", r"一般公共预算", r""),
+      ("一般公共预算支出表", _TOTAL_ROW, r"^合计$|^金额$"), ("收入总表", _TOTAL_ROW, r"^一般公共预算$"))),
+    ("政府采购", r"政府采购(?:项目)?(?:预算|支出)?(?:总额|总金额|金额|合计)?(?:共有|共计)?",
+     (("政府采购表", r"^(合计|总计)", r"金额|合计|总计|小计|预算|资金"),)),
+    ("政府采购货物", r"政府采购货物(?:类)?(?:预算|支出)?", (("政府采购表", r"^[一二三、]*货物", r"金额|合计|总计|小计|预算|资金"),)),
+    ("政府采购工程", r"政府采购工程(?:类)?(?:预算|支出)?", (("政府采购表", r"^[一二三、]*工程", r"金额|合计|总计|小计|预算|资金"),)),
+    ("政府采购服务", r"政府采购服务(?:类)?(?:预算|支出)?", (("政府采购表", r"^[一二三、]*服务", r"金额|合计|总计|小计|预算|资金"),)),
+    ("会议费", r"会议费", (("", r"", r"会议费"),)),
+    ("培训费", r"培训费", (("", r"", r"培训费"),)),
 )
-CLAIM_GAP = 12  # characters at most between the words and the amount ("预算数为", "财政拨款支出年初预算为")
-CLAIM_NOT = re.compile(r"增加|减少|增长|下降|上升|降低|比|较|占|同比|上年|去年|以前|结转|结余|其中[^:：]")
+# A claim whose clause speaks of something else before its words is about that thing's
+# part ("政府采购支出…涉及一般公共预算支出0万元", "面向中小企业预留政府采购…"): not checked.
+CLAIM_NOT_AFTER: dict[str, re.Pattern[str]] = {
+    "一般公共预算": re.compile(r"采购|三公|机关运行|会议|培训|项目|基本支出|人员|公用|基金|结转"),
+    "政府采购": re.compile(r"中小企业|预留|面向"),
+    "基本支出": re.compile(r"采购"),
+    "项目支出": re.compile(r"采购"),
+}
+CLAIM_GAP = 14  # characters at most between the words and the amount ("预算数为", "财政拨款支出年初预算为")
+CLAIM_NOT = re.compile(r"增加|减少|增长|下降|上升|降低|比|较|占|同比|上年|去年|以前|结转|结余")
+# …and only words that say which figure it is may stand between ("一般公共预算拨款安排的会议费
+# 预算支出10万元" is the 会议费's figure, not the 一般公共预算's).
+CLAIM_FILLER = re.compile(r"^(?:20\d\d年度?|本年|当年|财政|拨款|收入|支出|年初|预算|决算|数|总额|总金额|金额|总计|合计|共计|共有|共|"
+                          r"为|是|安排|资金|经费|[:：,，]|的|实际|全年)*$")
 # A figure's unit in prose; 亿元 converts exactly.
 CLAIM_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|元)")
 CLAIM_MEASURE = (("决算", re.compile(r"决算")), ("预算", re.compile(r"预算")))
@@ -325,6 +349,18 @@ FINAL_FIGURE = re.compile(r"决算(?:数)?(?:为|是)?\s*(?P<amount>\d[\d,]*(?:\
 # 上年 = year − 1: "比2026年预算增加" in a 2026 budget names the wrong base year.
 BASE_YEAR = re.compile(r"(?:比|较|与|同)(20\d\d)年(?:度)?(?:年初)?(?:预算|决算|相比|同期)")
 HEADER_YEAR = re.compile(r"(20\d\d)\s*年")
+# A heading that names the document's year: "XX局2026年度部门预算公开", "第二部分 2019年度部门预算表",
+# "（2026年度）" under a table's title; not a comparison ("比2025年部门预算").
+TITLE_YEAR = re.compile(r"(?<![比较与同和])(20\d\d)\s*年度?\s*(?:部门|单位)(?:预算|决算)|^[（(]\s*(20\d\d)\s*年度?\s*[)）]$")
+# What printed titles show a standard table's content is there under another name
+# (表4 基本支出总表 for 一般公共预算基本支出表, 部门综合预算政府性基金收支表 …).
+COVERED_BY_TITLE: dict[str, re.Pattern[str]] = {
+    "一般公共预算基本支出表": re.compile(r"^(?!.*(?:财政拨款|政府性基金)).*基本支出"),
+    "政府性基金预算支出表": re.compile(r"政府性基金"),
+    "国有资本经营预算支出表": re.compile(r"国有资本经营"),
+    "三公经费表": re.compile(r"三公"),
+    "财政拨款收支总表": re.compile(r"财政拨款.*收.*支|财政拨款.*收入支出"),
+}
 # Template text left in: placeholders for a name, a year or a figure.
 PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])[XＸ×]{2,}(?![A-Za-z])|20[XＸ×]{2}\s*年|[（(]\s*单位名称\s*[)）]")
 PLACEHOLDER_FIELD = re.compile(
@@ -341,3 +377,11 @@ SHARE_PART = re.compile(rf"(?P<amount>{_AMT})(?P<unit>亿元|万元|元)[，,]?�
 GROWTH_RATE = re.compile(
     rf"(?P<current>{_AMT})(?P<cu>亿元|万元|元)[^\d。；;]{{0,30}}?(?:比|较|与)[^\d。；;，,]{{0,16}}?"
     rf"(?P<w1>增加|减少)(?P<delta>{_AMT})(?P<du>亿元|万元|元)[，,]?(?P<w2>增长|下降|上升|降低)(?P<pct>\d+(?:\.\d+)?)[%％]")
+# A total the prose breaks down ("政府采购预算X万元。其中：货物A、工程B、服务C"): when the
+# parts named are one of these complete sets, they add up to the total.
+BREAKDOWNS: tuple[tuple[str, ...], ...] = (
+    ("货物", "工程", "服务"), ("基本支出", "项目支出"), ("人员经费", "公用经费"),
+    ("因公出国", "公务用车", "公务接待"), ("购置", "运行"),
+)
+BREAKDOWN_TOTAL = re.compile(rf"(?P<total>{_AMT})(?P<tu>亿元|万元|元)(?:[^\d其]{{0,6}}?其中[:：]?|[:：])")
+BREAKDOWN_PART = re.compile(rf"(?P<label>[^\d、，,；;:：（()）]{{1,24}}?)(?P<amount>{_AMT})(?P<unit>亿元|万元|元)")

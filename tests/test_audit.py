@@ -109,6 +109,23 @@ def test_rates_the_prose_prints_beside_their_figures() -> None:
         assert f.severity == "warning" and figure in f.message, (text, f.message)
 
 
+def test_a_total_the_prose_breaks_into_a_complete_set_of_parts_must_add_up() -> None:
+    text = "2024年本部门政府采购预算1662.44万元。其中：政府采购货物预算93.98万元、政府采购工程预算815.87万元、政府采购服务预算{}万元。"
+    assert "narrative_mismatch" not in _kinds(audit(_input(_lines(text.format("752.59")), items=[])))
+    (f,) = [f for f in audit(_input(_lines(text.format("753.59")), items=[])).findings if f.kind == "narrative_mismatch"]
+    assert "1663.44" in f.message and "货物/工程/服务" in f.message
+    partial = "收入预算4,651.67万元，其中：一般公共预算拨款收入4,000.00万元、其他收入100.00万元。"  # not a complete set
+    assert "narrative_mismatch" not in _kinds(audit(_input(_lines(partial), items=[])))
+
+
+def test_a_department_row_heading_the_body_is_the_total_a_claim_is_compared_with() -> None:
+    items = [_item("支出总表", "深圳市民政局(本级)", {"支出总计": "28283.46", "基本支出": "5581.69", "项目支出": "22701.77"})]
+    ok = audit(_input(_lines("项目支出22,701.77万元。"), items=items))
+    assert [c.status for c in ok.claims] == ["agrees"]
+    coded = [items[0].model_copy(update={"code": "2010101", "name": "行政运行"})]
+    assert [c.status for c in audit(_input(_lines("项目支出22,701.77万元。"), items=coded)).claims] == ["unchecked"]
+
+
 def test_a_missing_table_lists_the_checks_it_makes_impossible_and_is_an_error_when_the_contents_list_it() -> None:
     kinds = tuple(k for k in STANDARD_TABLES if k != "三公经费表")
     toc = _lines("目 录", "一、部门收支总表 ........ 3", "七、“三公”经费支出预算表 ........ 9")
@@ -116,8 +133,13 @@ def test_a_missing_table_lists_the_checks_it_makes_impossible_and_is_an_error_wh
     (missing,) = [f for f in result.findings if f.kind == "missing_table"]
     assert missing.severity == "error" and missing.tables == ["三公经费表"] and "合计 = 因公出国" in missing.message
     assert audit(_input([], tables=_tables(kinds))).findings[0].severity == "warning"  # no 目录: the template's word
-    printed = audit(_input(_lines("“三公”经费支出预算表", page=9), tables=_tables(kinds)))
+    under = _tables(kinds)
+    under[-1].box = (40, 200, 800, 400)  # page 9: a table the reader did not recognise, under the title
+    printed = audit(_input(_lines("“三公”经费支出预算表", page=9), tables=under))
     assert "missing_table" not in _kinds(printed) and "unread_table" in _kinds(printed)
+    orphan = audit(_input(_lines("“三公”经费支出预算表", page=9), tables=_tables(kinds)))  # nothing under it
+    (gone,) = [f for f in orphan.findings if f.kind == "missing_table"]
+    assert "printed on page 9 with no table under it" in gone.message
     narrative_only = audit(_input(toc, items=[], tables=_tables(("收支总表",))))
     assert "missing_table" not in _kinds(narrative_only)  # the tables are published as another file
 
@@ -134,7 +156,10 @@ def test_years_placeholders_and_the_base_year() -> None:
     tables = _tables()
     tables[2].title = "2025年部门支出总表"
     tables[3].department = "XX局"
-    result = audit(_input(_lines("部门：XX局", "收入比2026年预算增加10.00万元。"), tables=tables))
+    result = audit(_input(_lines("部门：XX局", "收入比2026年预算增加10.00万元。", "苏州市审计局2025年度部门预算公开"),
+                          tables=tables))
+    assert any(f.kind == "year_mismatch" and f.severity == "error" and "2025年度部门预算公开" in f.message
+               for f in result.findings)
     assert set(_kinds(result, "error")) == {"placeholder", "year_mismatch"}
     assert "year_mismatch" in _kinds(result, "warning")  # 比2026年 in a 2026 budget: 上年 is 2025
 

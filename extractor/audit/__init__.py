@@ -12,7 +12,7 @@ from extractor.audit.arithmetic import check_arithmetic
 from extractor.audit.completeness import check_tables
 from extractor.audit.consistency import check_headers, check_names, check_years
 from extractor.audit.models import SEVERITIES, Audit, AuditInput, Claim, Evidence, Finding, TableSeen, TextLine
-from extractor.audit.narrative import check_claims, check_directions, check_rates, prose
+from extractor.audit.narrative import check_breakdowns, check_claims, check_directions, check_rates, prose
 from extractor.reconcile.models import Reconciled
 
 
@@ -24,6 +24,7 @@ def audit(inp: AuditInput) -> Audit:
         *claim_findings,
         *check_directions(inp, text),
         *check_rates(text),
+        *check_breakdowns(text),
         *check_years(inp),
         *check_names(inp),
         *check_arithmetic(inp),

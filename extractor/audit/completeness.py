@@ -7,6 +7,7 @@ import re
 
 from extractor.audit.models import AuditInput, Evidence, Finding, TableSeen, TextLine
 from extractor.vocabulary import (
+    COVERED_BY_TITLE,
     REQUIRED_TABLES,
     TABLE_CHECKS,
     TEMPLATE_NAMES,
@@ -37,6 +38,11 @@ def contents(lines: list[TextLine]) -> tuple[dict[str, TextLine], set[int]]:
     return listed, pages
 
 
+def _table_under(title: TextLine, tables: list[TableSeen]) -> bool:
+    """Is a table (of any kind the reader made of it) printed under this title line?"""
+    return any(t.box is not None and t.pages[0] == title.page and t.box[1] >= title.box[1] - 2 for t in tables)
+
+
 def _name(kind: str, doc_type: str) -> str:
     return TEMPLATE_NAMES.get(doc_type, {}).get(kind, kind)
 
@@ -61,9 +67,10 @@ def check_tables(inp: AuditInput) -> list[Finding]:
     present = [k for k in required if k in found]
     if not required or len(present) < MIN_SET:
         return findings  # a narrative or indicator document, or tables published as a separate file
-    titles: dict[str, TextLine] = {}
+    table_pages = {p for t in inp.tables for p in t.pages}
+    titles: dict[str, TextLine] = {}  # titles printed on table pages (a mention in prose is no table)
     for ln in inp.lines:
-        if ln.page not in toc_pages:
+        if ln.page not in toc_pages and ln.page in table_pages:
             kind = _kind_of_line(ln.text)
             if kind is not None and TITLE_HINT.search(re.sub(r"\s+", "", ln.text)):
                 titles.setdefault(kind, ln)
@@ -71,7 +78,16 @@ def check_tables(inp: AuditInput) -> list[Finding]:
         if kind in found:
             continue
         name = _name(kind, doc_type)
-        if kind in titles:
+        cover = COVERED_BY_TITLE.get(kind)
+        other = next((t for t in inp.tables if cover and t.kind != kind and cover.search(t.title)), None)
+        if other is not None:
+            findings.append(Finding(kind="unread_table", severity="info",
+                                    message=f"{name} is not printed as such; '{other.title}' (p{other.pages[0]}) "
+                                            "holds its content",
+                                    pages=other.pages, tables=[kind],
+                                    evidence=[Evidence(page=other.pages[0], box=other.title_box, text=other.title)]))
+            continue
+        if kind in titles and _table_under(titles[kind], inp.tables):
             ln = titles[kind]
             findings.append(Finding(kind="unread_table", severity="info",
                                     message=f"{name}: its title is printed on page {ln.page}, but no table under it "
@@ -80,8 +96,10 @@ def check_tables(inp: AuditInput) -> list[Finding]:
                                     evidence=[Evidence(page=ln.page, box=ln.box, text=ln.text)]))
             continue
         in_toc = listed.get(kind)
+        orphan = titles.get(kind)
         checks = "; ".join(TABLE_CHECKS.get(kind, ()))
         msg = (f"{name} is missing" + (f" although the table of contents lists it (p{in_toc.page})" if in_toc else "")
+               + (f"; its title is printed on page {orphan.page} with no table under it" if orphan else "")
                + (f". Checks this makes impossible: {checks}" if checks else ""))
         findings.append(Finding(kind="missing_table", severity="error" if in_toc else "warning", message=msg,
                                 pages=[in_toc.page] if in_toc else [], tables=[kind],

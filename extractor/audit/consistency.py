@@ -14,6 +14,7 @@ from extractor.vocabulary import (
     PLACEHOLDER,
     PLACEHOLDER_FIELD,
     STANDARD_TABLES,
+    TITLE_YEAR,
     YEAR,
 )
 
@@ -25,21 +26,36 @@ def check_years(inp: AuditInput) -> list[Finding]:
     if not year:
         return []
     findings = []
+    titled: set[tuple[int, str]] = set()
     for t in inp.tables:
-        if t.kind not in STANDARD_TABLES:
+        if t.kind is None:
             continue
         m = YEAR.search(t.title)
         if m and int(m.group(1)) != year:
-            findings.append(Finding(kind="year_mismatch", severity="error",
+            titled.add((t.pages[0], normalize_name(t.title)))
+            findings.append(Finding(kind="year_mismatch", severity="error" if t.kind in STANDARD_TABLES else "warning",
                                     message=f"{t.kind} is titled {m.group(1)}年 in a {year} document: '{t.title}'",
                                     pages=t.pages, tables=[t.kind],
                                     evidence=[Evidence(page=t.pages[0], box=t.title_box, text=t.title)]))
+        if t.kind not in STANDARD_TABLES:
+            continue
         odd = sorted({y for h in t.headers for y in map(int, HEADER_YEAR.findall(h)) if y not in (year, year - 1)})
         if odd:
             findings.append(Finding(kind="year_mismatch", severity="warning",
                                     message=f"{t.kind} headers name {', '.join(map(str, odd))}, neither {year} nor "
                                             f"上年 {year - 1}",
                                     pages=t.pages, tables=[t.kind]))
+    for ln in inp.lines:
+        text = normalize_name(ln.text)
+        m = TITLE_YEAR.search(text)
+        if m is None or (ln.page, text) in titled:
+            continue
+        named = int(m.group(1) or m.group(2))
+        if named != year:
+            heading = len(text) <= 40 and len(text) - m.end() <= 8  # "…2026年度部门预算公开", not a sentence
+            findings.append(Finding(kind="year_mismatch", severity="error" if heading else "warning",
+                                    message=f"'{text[:60]}' names {named} in a {year} document",
+                                    pages=[ln.page], evidence=[Evidence(page=ln.page, box=ln.box, text=ln.text)]))
     return findings
 
 

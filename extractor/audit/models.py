@@ -60,6 +60,7 @@ class TableSeen(BaseModel):
     empty_note: str | None = Field(default=None, description="the printed 本表无数据 note, if any")
     headers: list[str] = Field(default_factory=list, description="its amount columns' printed headers")
     title_box: Box | None = None
+    box: Box | None = Field(default=None, description="its first grid's box, on its first page")
 
 
 class AuditInput(BaseModel):

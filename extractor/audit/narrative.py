@@ -13,21 +13,27 @@ from extractor.audit.models import AuditInput, Claim, Evidence, Finding, TextLin
 from extractor.dataset import column_role
 from extractor.normalize import normalize_name, to_wan
 from extractor.vocabulary import (
+    _TOTAL_ROW,
     BASE_YEAR,
+    BREAKDOWN_PART,
+    BREAKDOWN_TOTAL,
+    BREAKDOWNS,
     BUDGET_FIGURE,
     CHANGE_PAIR,
     CLAIM_AMOUNT,
+    CLAIM_FILLER,
     CLAIM_GAP,
     CLAIM_NOT,
+    CLAIM_NOT_AFTER,
     CLAIMS,
     COMPARE_WORDS,
     COMPLETION_RATE,
-    GROWTH_RATE,
-    SHARE_OF_TOTAL,
-    SHARE_PART,
     DIRECTION_WORDS,
     FINAL_FIGURE,
     FINAL_VS_BUDGET,
+    GROWTH_RATE,
+    SHARE_OF_TOTAL,
+    SHARE_PART,
     STRONG_CLAIMS,
     YEAR,
 )
@@ -91,6 +97,9 @@ def _wan(amount: str, unit: str) -> Decimal:
 
 
 def _half_unit_wan(amount: str, unit: str) -> Decimal:
+    """What rounding to the printed precision can hide; a printed zero is none at all."""
+    if Decimal(amount.replace(",", "")) == 0:
+        return Decimal(0)
     places = len(amount.split(".")[1]) if "." in amount else 0
     return Decimal(1).scaleb(-places) / 2 * _UNIT_WAN.get(unit, Decimal(1))
 
@@ -107,7 +116,11 @@ class _Read:
     other_year: bool  # the clause speaks of another year (or 上年) before the figure
 
 
+_FUND_BUDGET = re.compile(r"(?:一般公共|政府性基金|国有资本经营)预算")  # a fund's name, not a measure
+
+
 def _measure(words: str) -> str | None:
+    words = _FUND_BUDGET.sub("", words)
     if "决算" in words:
         return "决算"
     if "预算" in words:
@@ -132,7 +145,9 @@ def read_claims(p: Prose, year: int | None) -> list[_Read]:
             read = None
             if best is not None:
                 gap = clause[best[1].end():m.start()]
-                if len(gap) <= CLAIM_GAP and not CLAIM_NOT.search(gap) and not CLAIM_AMOUNT.search(gap):
+                other = CLAIM_NOT_AFTER.get(best[0])
+                if (len(gap) <= CLAIM_GAP and not CLAIM_NOT.search(gap) and CLAIM_FILLER.match(gap)
+                        and not (other and other.search(clause[: best[1].start()]))):
                     read = (best[0], _measure(best[1].group(0) + gap))
             if read is None and previous is not None:
                 follow = _FOLLOW_ON.match(clause[previous.end - c0:m.start()])
@@ -179,16 +194,19 @@ def cells_for(about: str, measure: str | None, inp: AuditInput) -> list[_Cell]:
     specs = next(c for a, _, c in CLAIMS if a == about)
     out: list[_Cell] = []
     seen: set[tuple[int, str]] = set()
+    default = "决算" if inp.document.doc_type == "部门决算" else "预算"  # what a column without a measure holds
     for i, item in enumerate(inp.line_items):
         for kind, row, col in specs:
             if kind and item.table != kind:
                 continue
             if row and not re.search(row, normalize_name(item.name)):
                 continue
+            if row == _TOTAL_ROW and item.code:
+                continue  # a total row has no subject code
             for header, value in item.values.items():
                 if col and not any(re.search(col, r) for r in _roles(item.table, header)):
                     continue
-                hm = _header_measure(header)
+                hm = _header_measure(header) or default
                 if (measure and hm and hm != measure) or (i, header) in seen:
                     continue
                 seen.add((i, header))
@@ -295,6 +313,38 @@ def _fix(read: _Read, cells: list[_Cell], inp: AuditInput) -> str | None:
     return None
 
 
+def _stated_pair(text: str, offset: int) -> tuple[Decimal, Decimal, int, str] | None:
+    """The last 预算 and 决算 figures a sentence states: (budget, final, where, shown)."""
+    budgets, finals = list(BUDGET_FIGURE.finditer(text)), list(FINAL_FIGURE.finditer(text))
+    if not budgets or not finals:
+        return None
+    b, f = budgets[-1], finals[-1]
+    return (_wan(b.group("amount"), b.group("unit")), _wan(f.group("amount"), f.group("unit")),
+            offset + min(b.start(), f.start()),
+            f"it states 预算 {b.group('amount')}{b.group('unit')} and 决算 {f.group('amount')}{f.group('unit')}")
+
+
+def _printed_pair(sentence: str, end: int, inp: AuditInput) -> tuple[Decimal, Decimal, str] | None:
+    """The 预算 and 决算 cells of the quantity the sentence names before `end` (三公经费…),
+    when the tables print exactly one of each."""
+    best = None
+    for about, words, _ in CLAIMS:
+        for s in re.finditer(words, sentence[:end]):
+            if best is None or s.end() > best[1]:
+                best = (about, s.end())
+    if best is None:
+        return None
+    pair = []
+    for measure in ("预算", "决算"):
+        values = {to_wan(c.value, c.unit) for c in cells_for(best[0], measure, inp)
+                  if c.value is not None and _header_measure(c.header) == measure}  # printed measures only
+        if len(values) != 1:
+            return None
+        pair.append(values.pop())
+    budget, final = pair
+    return budget, final, f"the tables print {best[0]} 预算 {_fmt(budget)} and 决算 {_fmt(final)} 万元"  # type: ignore[arg-type]
+
+
 def check_directions(inp: AuditInput, p: Prose) -> list[Finding]:
     """增加 … 下降 P% in one clause; 决算数大于预算数 against the two figures it compares;
     a 部门预算 comparing with its own year where 上年 is meant."""
@@ -309,25 +359,28 @@ def check_directions(inp: AuditInput, p: Prose) -> list[Finding]:
                     kind="narrative_direction", severity="error",
                     message=f"'{m.group(0)}': {m.group('w1')} and {m.group('w2')} describe the same change",
                     pages=sorted({e.page for e in ev}), evidence=ev))
-    for s0, s1 in _pieces(p.text, _SENTENCE_END):
+    sentences = _pieces(p.text, _SENTENCE_END)
+    for n, (s0, s1) in enumerate(sentences):
         sentence = p.text[s0:s1]
         for m in FINAL_VS_BUDGET.finditer(sentence):
-            before = sentence[: m.start()]
-            budgets = list(BUDGET_FIGURE.finditer(before))
-            finals = list(FINAL_FIGURE.finditer(before))
-            if not budgets or not finals:
-                continue
-            b, f = budgets[-1], finals[-1]
-            diff = _wan(f.group("amount"), f.group("unit")) - _wan(b.group("amount"), b.group("unit"))
-            sign = (diff > 0) - (diff < 0)
             said = COMPARE_WORDS[m.group("word")]
+            stated = _stated_pair(sentence[: m.start()], s0)
+            if stated is None and n > 0:  # "…年初预算为X万元，支出决算为Y万元。决算数小于预算数的主要原因…"
+                stated = _stated_pair(p.text[sentences[n - 1][0]:s0], sentences[n - 1][0])
+            if stated is not None:
+                budget, final, at, shown = stated
+            else:
+                printed = _printed_pair(sentence, m.start(), inp)
+                if printed is None:
+                    continue
+                budget, final, shown = printed
+                at = s0 + m.start()
+            sign = (final > budget) - (final < budget)
             if sign != said:
-                ev = p.evidence(s0 + b.start(), s0 + m.end())
-                findings.append(Finding(
-                    kind="narrative_direction", severity="error",
-                    message=f"'{m.group(0)}', but it states 预算 {b.group('amount')}{b.group('unit')} and "
-                            f"决算 {f.group('amount')}{f.group('unit')}",
-                    pages=sorted({e.page for e in ev}), evidence=ev))
+                ev = p.evidence(min(at, s0 + m.start()), s0 + m.end())
+                findings.append(Finding(kind="narrative_direction", severity="error",
+                                        message=f"'{m.group(0)}', but {shown}",
+                                        pages=sorted({e.page for e in ev}), evidence=ev))
     year = inp.document.year
     if year and inp.document.doc_type in ("部门预算", "单位预算"):
         same = [m for m in BASE_YEAR.finditer(p.text) if int(m.group(1)) == year]
@@ -397,4 +450,42 @@ def check_rates(p: Prose) -> list[Finding]:
                 flag(s0 + m.start(), s0 + m.end(), f"'{m.group(0)}': {m.group('amount')} of {total_m.group('total')} "
                                                    f"is {_fmt((part / total * 100).quantize(Decimal('0.01')))}%, "
                                                    f"not {m.group('pct')}%")
+    return findings
+
+
+_PARENS = re.compile(r"[（(][^（()）]*[)）]")
+
+
+def check_breakdowns(p: Prose) -> list[Finding]:
+    """A total the prose breaks down into a complete set of parts (货物/工程/服务, 基本支出/
+    项目支出 …) right after 其中: the parts add up to it, within the rounding of each figure."""
+    findings: list[Finding] = []
+    for m in BREAKDOWN_TOTAL.finditer(p.text):
+        end = p.text.find("。", m.end())
+        tail = _PARENS.sub(lambda x: "\0" * len(x.group(0)), p.text[m.end(): end if end >= 0 else len(p.text)])
+        parts = []
+        for item in re.split(r"[、，；;]|(?<!\d),|,(?!\d)", tail):
+            part = BREAKDOWN_PART.match(item.replace("\0", ""))
+            if part is None:
+                break
+            parts.append(part)
+        if len(parts) < 2:
+            continue
+        labels = [x.group("label") for x in parts]
+        complete = next((names for names in BREAKDOWNS if len(names) == len(parts)
+                         and sorted(next((n for n in names if n in label), "") for label in labels) == sorted(names)), None)
+        if complete is None:
+            continue
+        total = _wan(m.group("total"), m.group("tu"))
+        summed = sum((_wan(x.group("amount"), x.group("unit")) for x in parts), Decimal(0))
+        tol = _half_unit_wan(m.group("total"), m.group("tu")) + sum(
+            (_half_unit_wan(x.group("amount"), x.group("unit")) for x in parts), Decimal(0))
+        if abs(summed - total) > tol:
+            stop = m.end() + sum(len(x.group(0)) for x in parts) + len(parts)
+            ev = p.evidence(m.start(), stop)
+            shown = " + ".join(f"{x.group('label')}{x.group('amount')}" for x in parts)
+            findings.append(Finding(kind="narrative_mismatch", severity="warning",
+                                    message=f"the narrative's {'/'.join(complete)} add up to {_fmt(summed)} 万元 "
+                                            f"({shown}), not the total it states, {m.group('total')}{m.group('tu')}",
+                                    pages=sorted({e.page for e in ev}), evidence=ev))
     return findings
