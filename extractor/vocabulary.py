@@ -319,7 +319,7 @@ CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
 # A claim whose clause speaks of something else before its words is about that thing's
 # part ("政府采购支出…涉及一般公共预算支出0万元", "面向中小企业预留政府采购…"): not checked.
 CLAIM_NOT_AFTER: dict[str, re.Pattern[str]] = {
-    "一般公共预算": re.compile(r"采购|三公|机关运行|会议|培训|项目|基本支出|人员|公用|基金|结转"),
+    "一般公共预算": re.compile(r"采购|三公|机关运行|会议|培训|项目|基本支出|人员|公用|基金|结转|涉及|绩效|用于"),
     "政府采购": re.compile(r"中小企业|预留|面向"),
     "基本支出": re.compile(r"采购"),
     "项目支出": re.compile(r"采购"),
@@ -336,6 +336,9 @@ CLAIM_MEASURE = (("决算", re.compile(r"决算")), ("预算", re.compile(r"预�
 # Claims whose contradiction is an error (one quantity, one place in the tables); others warn.
 STRONG_CLAIMS = frozenset({"财政拨款收支总计", "收支总计", "收入总计", "支出总计", "本年收入合计", "本年支出合计", "三公经费",
                            "因公出国(境)费", "公务接待费", "公务用车购置及运行费"})
+# Quantities with one scope wherever the prose names them: stated twice, they must agree.
+SELF_CONSISTENT = STRONG_CLAIMS | {"机关运行经费", "人员经费", "公用经费", "会议费", "培训费", "公务用车购置费",
+                                   "公务用车运行费"}
 # Direction words: the sign each gives a change, and comparisons of 决算 with 预算.
 DIRECTION_WORDS: dict[str, int] = {"增加": 1, "增长": 1, "上升": 1, "提高": 1, "减少": -1, "下降": -1, "降低": -1}
 CHANGE_PAIR = re.compile(
@@ -351,6 +354,7 @@ BASE_YEAR = re.compile(r"(?:比|较|与|同)(20\d\d)年(?:度)?(?:年初)?(?:预
 HEADER_YEAR = re.compile(r"(20\d\d)\s*年")
 # A heading that names the document's year: "XX局2026年度部门预算公开", "第二部分 2019年度部门预算表",
 # "（2026年度）" under a table's title; not a comparison ("比2025年部门预算").
+TABLE_TITLE_YEAR = re.compile(r"^[^，。；,]{0,12}?(20\d\d)\s*年度?[^\d，。；,]{2,24}表$")  # "2019年政府采购预算表"
 TITLE_YEAR = re.compile(r"(?<![比较与同和])(20\d\d)\s*年度?\s*(?:部门|单位)(?:预算|决算)|^[（(]\s*(20\d\d)\s*年度?\s*[)）]$")
 # What printed titles show a standard table's content is there under another name
 # (表4 基本支出总表 for 一般公共预算基本支出表, 部门综合预算政府性基金收支表 …).

@@ -118,6 +118,16 @@ def test_a_total_the_prose_breaks_into_a_complete_set_of_parts_must_add_up() -> 
     assert "narrative_mismatch" not in _kinds(audit(_input(_lines(partial), items=[])))
 
 
+def test_a_quantity_stated_twice_must_agree_with_itself() -> None:
+    same = audit(_input(_lines("包括在职人员经费3,738.92万元、公用经费976.21万元。", "（二）公用经费976.21万元，主要包括办公费。"),
+                        items=[]))
+    assert "narrative_mismatch" not in _kinds(same)
+    differ = audit(_input(_lines("包括在职人员经费3,738.92万元、公用经费977.21万元。", "（二）公用经费976.21万元，主要包括办公费。"),
+                          items=[]))
+    (f,) = [f for f in differ.findings if f.kind == "narrative_mismatch"]
+    assert "977.21" in f.message and "976.21" in f.message and f.severity == "warning"
+
+
 def test_a_department_row_heading_the_body_is_the_total_a_claim_is_compared_with() -> None:
     items = [_item("支出总表", "深圳市民政局(本级)", {"支出总计": "28283.46", "基本支出": "5581.69", "项目支出": "22701.77"})]
     ok = audit(_input(_lines("项目支出22,701.77万元。"), items=items))

@@ -14,6 +14,7 @@ from extractor.vocabulary import (
     PLACEHOLDER,
     PLACEHOLDER_FIELD,
     STANDARD_TABLES,
+    TABLE_TITLE_YEAR,
     TITLE_YEAR,
     YEAR,
 )
@@ -47,12 +48,13 @@ def check_years(inp: AuditInput) -> list[Finding]:
                                     pages=t.pages, tables=[t.kind]))
     for ln in inp.lines:
         text = normalize_name(ln.text)
-        m = TITLE_YEAR.search(text)
+        m = TITLE_YEAR.search(text) or TABLE_TITLE_YEAR.match(text)
         if m is None or (ln.page, text) in titled:
             continue
-        named = int(m.group(1) or m.group(2))
+        named = int(next(g for g in m.groups() if g))
         if named != year:
-            heading = len(text) <= 40 and len(text) - m.end() <= 8  # "…2026年度部门预算公开", not a sentence
+            heading = (m.re is TITLE_YEAR and len(text) <= 40
+                       and len(text) - m.end() <= 8)  # "…2026年度部门预算公开", not a sentence
             findings.append(Finding(kind="year_mismatch", severity="error" if heading else "warning",
                                     message=f"'{text[:60]}' names {named} in a {year} document",
                                     pages=[ln.page], evidence=[Evidence(page=ln.page, box=ln.box, text=ln.text)]))

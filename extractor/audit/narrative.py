@@ -32,6 +32,7 @@ from extractor.vocabulary import (
     FINAL_FIGURE,
     FINAL_VS_BUDGET,
     GROWTH_RATE,
+    SELF_CONSISTENT,
     SHARE_OF_TOTAL,
     SHARE_PART,
     STRONG_CLAIMS,
@@ -147,7 +148,7 @@ def read_claims(p: Prose, year: int | None) -> list[_Read]:
                 gap = clause[best[1].end():m.start()]
                 other = CLAIM_NOT_AFTER.get(best[0])
                 if (len(gap) <= CLAIM_GAP and not CLAIM_NOT.search(gap) and CLAIM_FILLER.match(gap)
-                        and not (other and other.search(clause[: best[1].start()]))):
+                        and not (other and other.search(clause[max(0, best[1].start() - CLAIM_GAP): best[1].start()]))):
                     read = (best[0], _measure(best[1].group(0) + gap))
             if read is None and previous is not None:
                 follow = _FOLLOW_ON.match(clause[previous.end - c0:m.start()])
@@ -248,7 +249,8 @@ def check_claims(inp: AuditInput, p: Prose) -> tuple[list[Claim], list[Finding]]
     claims: list[Claim] = []
     findings: list[Finding] = []
     empty_kinds = {t.kind for t in inp.tables if t.empty}
-    for read in read_claims(p, year):
+    reads = read_claims(p, year)
+    for read in reads:
         clause = p.text[read.clause[0]:read.clause[1]]
         evidence = p.evidence(read.start, read.end)
         line = evidence[0] if evidence else None
@@ -282,6 +284,7 @@ def check_claims(inp: AuditInput, p: Prose) -> tuple[list[Claim], list[Finding]]
                                             f"where the table is blank ({where})",
                                     pages=pages, tables=tables or [k for k, _, _ in specs if k][:1],
                                     evidence=evidence, fix=_fix(read, cells, inp)))
+    findings += _restated(reads, p)
     unchecked = [c for c in claims if c.status == "unchecked"]
     if unchecked:
         findings.append(Finding(
@@ -290,6 +293,28 @@ def check_claims(inp: AuditInput, p: Prose) -> tuple[list[Claim], list[Finding]]
                     + "; ".join(f"{c.about} {c.amount}{c.unit} (p{c.page})" for c in unchecked[:8]),
             pages=sorted({c.page for c in unchecked if c.page})))
     return claims, findings
+
+
+def _restated(reads: list[_Read], p: Prose) -> list[Finding]:
+    """The same quantity (of one scope: SELF_CONSISTENT) stated twice for this year with
+    figures that differ beyond their rounding."""
+    groups: dict[tuple[str, str | None], list[_Read]] = {}
+    for r in reads:
+        if r.about in SELF_CONSISTENT and not r.other_year:
+            groups.setdefault((r.about, r.measure), []).append(r)
+    findings = []
+    for (about, _), group in groups.items():
+        first = group[0]
+        for other in group[1:]:
+            gap = abs(_wan(first.amount, first.unit) - _wan(other.amount, other.unit))
+            if gap > _half_unit_wan(first.amount, first.unit) + _half_unit_wan(other.amount, other.unit):
+                ev = p.evidence(first.start, first.end) + p.evidence(other.start, other.end)
+                findings.append(Finding(kind="narrative_mismatch", severity="warning",
+                                        message=f"the narrative states {about} as {first.amount}{first.unit} and as "
+                                                f"{other.amount}{other.unit}",
+                                        pages=sorted({e.page for e in ev}), evidence=ev))
+                break
+    return findings
 
 
 def _fix(read: _Read, cells: list[_Cell], inp: AuditInput) -> str | None:
