@@ -13,7 +13,6 @@ from extractor.audit.models import AuditInput, Claim, Evidence, Finding, TextLin
 from extractor.dataset import column_role
 from extractor.normalize import normalize_name, to_wan
 from extractor.vocabulary import (
-    _TOTAL_ROW,
     BASE_YEAR,
     BREAKDOWN_PART,
     BREAKDOWN_TOTAL,
@@ -25,6 +24,7 @@ from extractor.vocabulary import (
     CLAIM_GAP,
     CLAIM_NOT,
     CLAIM_NOT_AFTER,
+    CLAIM_TOTAL_ROW,
     CLAIMS,
     COMPARE_WORDS,
     COMPLETION_RATE,
@@ -202,7 +202,7 @@ def cells_for(about: str, measure: str | None, inp: AuditInput) -> list[_Cell]:
                 continue
             if row and not re.search(row, normalize_name(item.name)):
                 continue
-            if row == _TOTAL_ROW and item.code:
+            if row == CLAIM_TOTAL_ROW and item.code:
                 continue  # a total row has no subject code
             for header, value in item.values.items():
                 if col and not any(re.search(col, r) for r in _roles(item.table, header)):
