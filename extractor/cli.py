@@ -523,6 +523,144 @@ def layouts_import(path: Annotated[Path, typer.Argument(help="JSON file from `la
     out.print(f"{added} added, {replaced} replaced from {path}")
 
 
+queue_app = typer.Typer(help="The correction queue: what the machine could not prove, for a person to decide.",
+                        no_args_is_help=True)
+app.add_typer(queue_app, name="queue")
+DbOption = Annotated[Path, typer.Option("--db", help="The queue file (a run writes OUT/queue.sqlite).")]
+DEFAULT_DB = Path("out") / "queue.sqlite"
+
+
+def _queue(db: Path, create: bool = False):  # -> Queue
+    from extractor.queue import Queue
+
+    if not create and not db.is_file():
+        err.print(f"[red]no queue at {db}[/red]: run `extractor queue add OUT_DIR` or give --db")
+        raise typer.Exit(EXIT_USAGE)
+    return Queue(db)
+
+
+def _reviewer(given: str | None, config: Path | None) -> str:
+    import getpass
+
+    return given or _settings(config).run.reviewer or getpass.getuser()
+
+
+@queue_app.command("add")
+def queue_add(
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A folder of output JSON files.")],
+    db: Annotated[Optional[Path], typer.Option("--db", help="Default: FOLDER/queue.sqlite.")] = None,
+) -> None:
+    """Queue what the outputs in FOLDER leave unproven (adding the same output twice adds nothing)."""
+    from extractor.queue import items_of
+
+    q = _queue(db or folder / "queue.sqlite", create=True)
+    added = total = 0
+    for path in sorted(p for p in folder.rglob("*.json") if not p.name.startswith(".")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            err.print(f"[yellow]skipped {path}[/yellow]: {exc}")
+            continue
+        if not isinstance(data, dict) or "document" not in data:
+            continue
+        items = items_of(path.relative_to(folder).as_posix(), data)
+        total += len(items)
+        added += q.add(items)
+    out.print(f"{added} new item(s) of {total} in {q.path}")
+
+
+@queue_app.command("list")
+def queue_list(db: DbOption = DEFAULT_DB, status: Annotated[str, typer.Option(help="open | accepted | set | rejected | all")] = "open",
+               limit: Annotated[int, typer.Option(help="At most this many.")] = 50, fmt: FormatOption = "table") -> None:
+    """Items by what they put at risk: the mismatch in 万元, then the records they touch."""
+    items = _queue(db).list(None if status == "all" else status)[:limit]
+    if fmt == "json":
+        out.print_json(json.dumps([i.model_dump(mode="json", exclude={"evidence"}) for i in items], ensure_ascii=False))
+        return
+    table = Table(title=f"queue {db} ({status})")
+    for col in ("id", "output", "kind", "risk 万元", "records", "pages", "message"):
+        table.add_column(col, overflow="fold")
+    for i in items:
+        table.add_row(str(i.id), i.output, i.kind, str(i.risk_wan), str(i.records), ",".join(map(str, i.pages)),
+                      i.message[:120])
+    out.print(table)
+
+
+@queue_app.command("show")
+def queue_show(item: Annotated[int, typer.Argument(help="Item id.")], db: DbOption = DEFAULT_DB) -> None:
+    """One item with its evidence, cells, proposal and decisions, as JSON."""
+    from extractor.queue import QueueError
+
+    q = _queue(db)
+    try:
+        shown = q.get(item)
+    except QueueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_USAGE) from exc
+    out.print_json(json.dumps({**shown.model_dump(mode="json"), "decisions": q.decisions(item)}, ensure_ascii=False))
+
+
+def _decide(item: int, action: str, db: Path, reviewer: str | None, config: Path | None,
+            values: dict[str, str | None] | None = None, version: int | None = None) -> None:
+    from extractor.queue import QueueError
+
+    q = _queue(db)
+    try:
+        done = q.decide(item, action, _reviewer(reviewer, config), version, values)  # type: ignore[arg-type]
+    except QueueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_USAGE) from exc
+    out.print(f"item {done.id}: {done.status} (version {done.version})")
+
+
+ReviewerOption = Annotated[Optional[str], typer.Option("--reviewer", help="Who decides (default: [run] reviewer, "
+                                                                          "else the login name).")]
+VersionOption = Annotated[Optional[int], typer.Option("--version", help="Refuse if the item changed since this version.")]
+
+
+@queue_app.command("accept")
+def queue_accept(item: int, db: DbOption = DEFAULT_DB, reviewer: ReviewerOption = None,
+                 version: VersionOption = None, config: ConfigOption = None) -> None:
+    """Accept the item (its proposed fix, if it has one)."""
+    _decide(item, "accept", db, reviewer, config, version=version)
+
+
+@queue_app.command("set")
+def queue_set(item: int, value: Annotated[str, typer.Argument(help="The value as printed on the page ('' for blank).")],
+              cell: Annotated[Optional[str], typer.Option("--cell", help="Which cell (its label), if the item has several.")] = None,
+              db: DbOption = DEFAULT_DB, reviewer: ReviewerOption = None, version: VersionOption = None,
+              config: ConfigOption = None) -> None:
+    """Set a cell of the item to the value printed on the page."""
+    _decide(item, "set", db, reviewer, config, values={cell or "": value}, version=version)
+
+
+@queue_app.command("reject")
+def queue_reject(item: int, db: DbOption = DEFAULT_DB, reviewer: ReviewerOption = None,
+                 version: VersionOption = None, config: ConfigOption = None) -> None:
+    """Reject the item: the record stays as it is."""
+    _decide(item, "reject", db, reviewer, config, version=version)
+
+
+@queue_app.command("export")
+def queue_export(
+    output: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The output JSON that was reviewed.")],
+    to: Annotated[Path, typer.Option("--out", "-o", help="The gold file to write.")],
+    db: Annotated[Optional[Path], typer.Option("--db", help="Default: the output's folder's queue.sqlite.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="The output's name in the queue (default: its file name).")] = None,
+) -> None:
+    """Write the reviewed document as a gold file: the records with every decision applied."""
+    from extractor.queue import corrected
+
+    q = _queue(db or output.parent / "queue.sqlite")
+    data = json.loads(output.read_text(encoding="utf-8"))
+    key = name or output.name
+    edits = q.edits(key)
+    doc = corrected(data, edits)
+    to.parent.mkdir(parents=True, exist_ok=True)
+    to.write_text(dumps_contract(doc.model_dump(mode="json")), encoding="utf-8")
+    out.print(f"wrote {to}: {len(edits)} decided value(s) applied")
+
+
 from extractor.evaluation.cli import eval_app  # noqa: E402
 
 app.add_typer(eval_app, name="eval")

@@ -62,6 +62,7 @@ class RunSettings(BaseModel):
     strategy: Literal["grid", "llm", "auto", "both"] = "auto"
     token_budget: int | None = Field(default=None, ge=0, description="max tokens per run")
     workers: int | None = Field(default=None, ge=1, description="documents in parallel; unset → one per core")
+    reviewer: str | None = Field(default=None, description="who decides in the correction queue (unset: the login name)")
 
 
 class Settings(BaseSettings):

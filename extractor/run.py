@@ -83,6 +83,7 @@ class RunSummary:
     ledger: Ledger = field(default_factory=Ledger)
     model: dict[str, Any] | None = None
     datasets: list[str] = field(default_factory=list)  # the CSV, Parquet and DuckDB files written
+    queued: int = 0  # items added to the correction queue
 
     @property
     def failed(self) -> list[DocResult]:
@@ -312,7 +313,24 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
         summary.results.sort(key=lambda r: order.get(r.file, len(order)))  # input order, however they finished
     if datasets:
         summary.datasets = _datasets(out_dir, summary)
+    summary.queued = _fill_queue(out_dir, summary)
     return summary
+
+
+def _fill_queue(out_dir: Path, summary: RunSummary) -> int:
+    """What the run's outputs leave unproven, into OUT/queue.sqlite (extractor.queue);
+    an output queued before adds nothing twice."""
+    from extractor.queue import QUEUE_FILE, Queue, items_of
+
+    queue = Queue(out_dir / QUEUE_FILE)
+    try:
+        added = 0
+        for r in summary.results:
+            if r.ok:
+                added += queue.add(items_of(r.file, json.loads((out_dir / r.file).read_text(encoding="utf-8"))))
+        return added
+    finally:
+        queue.close()
 
 
 _WORKER: _Side | None = None  # the model side of a worker process, opened once per process

@@ -1,0 +1,147 @@
+"""The correction queue: items with their evidence from outputs, sorted by risk; decisions
+in one transaction each, with a version check and a record; export as a gold file that
+scores 1.0 against the corrected truth; a kill in the middle of decisions loses none."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pdfmaker import draw_table, new_pdf, save, write_text
+from typer.testing import CliRunner
+
+from extractor.cli import app
+from extractor.evaluation.score import score_document
+from extractor.queue import Queue, QueueError, corrected, items_of
+
+runner = CliRunner()
+ROWS = [
+    ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+    ["", "合计", "1557.33", "1157.33", "400.00"],
+    ["201", "一般公共服务支出", "1557.33", "1157.33", "400.00"],
+    ["20101", "人大事务", "1557.33", "1157.33", "400.00"],
+    ["2010101", "行政运行", "1157.33", "1157.33", ""],
+    ["2010102", "一般行政管理事务", "400.00", "", "400.00"],
+]
+
+
+def _pdf(tmp_path: Path, rows: list[list[str]], name: str) -> Path:
+    doc = new_pdf()
+    page = doc.new_page(width=842, height=595)
+    write_text(page, 300, 50, "部门支出总表", size=14)
+    write_text(page, 700, 80, "单位：万元")
+    draw_table(page, rows, [80, 200, 90, 90, 90], top=90)
+    return save(doc, tmp_path / name)
+
+
+@pytest.fixture()
+def reviewed(tmp_path: Path) -> tuple[Path, Path]:
+    """A document whose 行政运行 基本支出 is blank on the page: the sums fail, nobody can
+    prove which figure is wrong; a run queues it."""
+    broken = [row[:] for row in ROWS]
+    broken[4][3] = ""
+    (tmp_path / "in").mkdir()
+    pdf = _pdf(tmp_path / "in", broken, "d.pdf")
+    result = runner.invoke(app, ["extract", str(pdf), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "out", tmp_path / "out" / "queue.sqlite"
+
+
+def test_a_run_queues_what_it_could_not_prove_with_its_evidence(reviewed: tuple[Path, Path]) -> None:
+    out, db = reviewed
+    q = Queue(db)
+    items = q.list()
+    conflicts = [i for i in items if i.kind == "conflict"]
+    assert conflicts and conflicts[0] is items[0]  # the largest mismatch first
+    item = conflicts[0]
+    assert item.risk_wan > 0 and item.evidence["identities"]
+    blank = next(c for c in item.cells if c.value is None)
+    assert blank.label == "支出总表 2010101 行政运行 [基本支出]" and blank.page == 1 and blank.box is not None
+    data = json.loads((out / "d.json").read_text(encoding="utf-8"))
+    assert q.add(items_of("d.json", data)) == 0  # queued before: nothing twice
+
+
+def test_decisions_are_checked_recorded_and_undone(reviewed: tuple[Path, Path]) -> None:
+    _, db = reviewed
+    q = Queue(db)
+    item = next(i for i in q.list() if i.kind == "conflict")
+    with pytest.raises(QueueError, match="not an amount"):
+        q.decide(item.id, "set", "ann", item.version, {"支出总表 2010101 行政运行 [基本支出]": "12x"})
+    with pytest.raises(QueueError, match="no item 999"):
+        q.decide(999, "reject", "ann")
+    done = q.decide(item.id, "set", "ann", item.version, {"支出总表 2010101 行政运行 [基本支出]": "1,157.33"})
+    assert done.status == "set" and done.version == item.version + 1
+    with pytest.raises(QueueError, match="decided by someone else"):
+        q.decide(item.id, "reject", "bob", item.version)  # bob saw the old version
+    (decision,) = q.decisions(item.id)
+    assert decision["reviewer"] == "ann" and json.loads(decision["new"]) == {"支出总表 2010101 行政运行 [基本支出]": "1157.33"}
+    assert json.loads(decision["old"])["支出总表 2010101 行政运行 [基本支出]"] is None
+    assert "identities" in json.loads(decision["evidence"])["evidence"]
+    assert q.undo(item.id, "ann").status == "open" and q.edits("d.json") == []
+
+
+def test_the_exported_gold_file_scores_one_against_the_corrected_truth(reviewed: tuple[Path, Path], tmp_path: Path) -> None:
+    out, db = reviewed
+    item = next(i for i in Queue(db).list() if i.kind == "conflict")
+    result = runner.invoke(app, ["queue", "set", str(item.id), "1157.33", "--cell", "支出总表 2010101 行政运行 [基本支出]",
+                                 "--db", str(db), "--reviewer", "ann"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["queue", "export", str(out / "d.json"), "--out", str(tmp_path / "gold" / "d.json")])
+    assert result.exit_code == 0, result.output
+    gold = json.loads((tmp_path / "gold" / "d.json").read_text(encoding="utf-8"))
+    truth = runner.invoke(app, ["extract", str(_pdf(tmp_path, ROWS, "truth.pdf")), "--out", str(tmp_path / "t")])
+    assert truth.exit_code == 0
+    expected = json.loads((tmp_path / "t" / "truth.json").read_text(encoding="utf-8"))
+    assert score_document(expected, gold).overall.f1 == 1.0
+    row = next(i for i in gold["line_items"] if i["name"] == "行政运行")
+    assert row["values"]["基本支出"] == "1157.33" and row["provenance"]["method"] == "human"
+
+
+def test_cli_misuse_and_unknown_items_get_exit_2(reviewed: tuple[Path, Path], tmp_path: Path) -> None:
+    _, db = reviewed
+    assert runner.invoke(app, ["queue", "show", "999", "--db", str(db)]).exit_code == 2
+    assert runner.invoke(app, ["queue", "list", "--db", str(tmp_path / "none.sqlite")]).exit_code == 2
+    item = next(i for i in Queue(db).list() if i.kind == "conflict")
+    several = runner.invoke(app, ["queue", "set", str(item.id), "1", "--db", str(db)])
+    assert several.exit_code == 2 and "its cells" in several.output
+
+
+def test_a_kill_in_the_middle_of_decisions_loses_and_doubles_none(reviewed: tuple[Path, Path], tmp_path: Path) -> None:
+    _, db = reviewed
+    q = Queue(db)
+    for n in range(3000):  # many items to decide
+        q.add([*items_of(f"x{n}.json", {"document": {}, "report": {"pending": [{"chunk": "c", "pages": [1],
+                                                                                 "reasons": ["r"]}]}})])
+    total = len(q.list())
+    script = ("import sys; from pathlib import Path; from extractor.queue import Queue\n"
+              "q = Queue(Path(sys.argv[1]))\n"
+              "for item in q.list():\n"
+              "    q.decide(item.id, 'reject', 'bot', item.version)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(db)])
+    deadline = time.monotonic() + 60
+    while len(q.decisions()) < 100 and time.monotonic() < deadline:  # well into the batch
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    q.close()
+    q = Queue(db)
+    decided = [i for i in q.list(status=None) if i.status == "rejected"]
+    decisions = q.decisions()
+    assert 100 <= len(decided) < total  # killed mid-way
+    assert len(decisions) == len(decided)  # every decision recorded once, with its item's status
+    assert sorted(d["item"] for d in decisions) == sorted(i.id for i in decided)
+
+
+def test_corrected_applies_only_decided_cells() -> None:
+    data = {"document": {"file": "d.pdf", "sha256": "0" * 64},
+            "line_items": [{"table": "支出总表", "code": None, "name": "合计", "values": {"合计": None},
+                            "unit": "万元", "page": 1}]}
+    item = items_of("d.json", {**data, "reconciliation": {"conflicts": [
+        {"status": "conflict", "mismatch_wan": "5", "reason": "x", "cells": ["支出总表 合计 [合计]"], "pages": [1]}]}})[0]
+    doc = corrected(data, [(item.cells[0], "5.00")])
+    assert doc.line_items[0].values == {"合计": "5.00"}
