@@ -661,6 +661,30 @@ def queue_export(
     out.print(f"wrote {to}: {len(edits)} decided value(s) applied")
 
 
+@app.command()
+def review(
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A run's output folder.")] = Path("out"),
+    db: Annotated[Optional[Path], typer.Option("--db", help="Default: FOLDER/queue.sqlite.")] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback unless you mean it).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8765,
+    reviewer: ReviewerOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Review the correction queue in the browser: the page with the cell marked beside the
+    fields, keyboard first (? shows the keys), every decision recorded."""
+    import uvicorn
+
+    from extractor.review.app import create_app
+
+    queue_db = db or folder / "queue.sqlite"
+    if not queue_db.is_file():
+        err.print(f"[red]no queue at {queue_db}[/red]: run `extractor run` or `extractor queue add {folder}` first")
+        raise typer.Exit(EXIT_USAGE)
+    who = _reviewer(reviewer, config)
+    out.print(f"reviewing {queue_db} as {who} on http://{host}:{port}/ (Ctrl-C stops)")
+    uvicorn.run(create_app(queue_db, folder, who), host=host, port=port, log_level="warning")
+
+
 from extractor.evaluation.cli import eval_app  # noqa: E402
 
 app.add_typer(eval_app, name="eval")

@@ -74,6 +74,7 @@ class Figure(BaseModel):
     cell: str
     side: str
     printed: str | None
+    unit: str | None = Field(default=None, description="the unit `printed` is in (its table's)")
 
 
 class IdentityOut(BaseModel):

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from extractor.errors import ExtractorError
+from extractor.normalize import UNIT_TO_WAN
 from extractor.records import ContractFile
 
 Action = Literal["accept", "set", "reject", "skip"]
@@ -175,6 +176,7 @@ class Queue:
                 cells TEXT NOT NULL, proposal TEXT, evidence TEXT NOT NULL,
                 status TEXT NOT NULL DEFAULT 'open', version INTEGER NOT NULL DEFAULT 0,
                 UNIQUE (output, key));
+            CREATE TABLE IF NOT EXISTS sources (output TEXT PRIMARY KEY, pdf TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS decisions (
                 id INTEGER PRIMARY KEY, item INTEGER NOT NULL REFERENCES items(id), at TEXT NOT NULL,
                 reviewer TEXT NOT NULL, action TEXT NOT NULL, old TEXT, new TEXT, evidence TEXT NOT NULL,
@@ -207,6 +209,15 @@ class Queue:
                      json.dumps(it.proposal, ensure_ascii=False) if it.proposal else None,
                      json.dumps(it.evidence, ensure_ascii=False, default=str)))
             return db.total_changes - before
+
+    def set_source(self, output: str, pdf: Path) -> None:
+        """The PDF an output was read from (the review app shows its pages, and no other file)."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO sources (output, pdf) VALUES (?, ?)", (output, str(pdf.resolve())))
+
+    def source(self, output: str) -> Path | None:
+        row = self.db.execute("SELECT pdf FROM sources WHERE output = ?", (output,)).fetchone()
+        return Path(row["pdf"]) if row else None
 
     def _row(self, row: sqlite3.Row) -> Stored:
         return Stored(id=row["id"], key=row["key"], output=row["output"], kind=row["kind"], message=row["message"],
@@ -323,3 +334,38 @@ def corrected(data: dict[str, Any], edits: list[tuple[Cell, str | None]]) -> Con
         if record.provenance is not None:
             record.provenance.method = "human"
     return doc
+
+
+def _wan_of(printed: str | None, unit: str | None) -> tuple[Decimal, Decimal]:
+    """A printed figure in 万元, and what rounding to its printed precision can hide."""
+    if not printed:
+        return Decimal(0), Decimal(0)
+    scale = UNIT_TO_WAN.get(unit or "万元", Decimal(1))
+    places = len(printed.split(".")[1]) if "." in printed else 0
+    return Decimal(printed) * scale, Decimal(1).scaleb(-places) / 2 * scale
+
+
+def recheck(item: Item, values: dict[str, str | None]) -> list[dict[str, Any]]:
+    """The item's amount identities checked again with some cells set to new values (by
+    label): each with whether it holds now, within the rounding of its figures."""
+    out = []
+    for ident in item.evidence.get("identities") or []:
+        figures = ident.get("figures") or []
+        if not figures or any(f.get("cell") == "const" for f in figures):
+            continue
+        sums = {"lhs": Decimal(0), "rhs": Decimal(0)}
+        tol = Decimal(0)
+        try:
+            for f in figures:
+                printed = (values[f["cell"]] if f["cell"] in values else f.get("printed")) or ""
+                wan, half = _wan_of(printed.replace(",", "").strip() or None, f.get("unit"))
+                sums[f["side"]] += wan
+                tol += half
+        except (InvalidOperation, ValueError, KeyError):
+            out.append({"id": ident.get("id"), "description": ident.get("description"), "holds": False,
+                        "difference": "not a number"})
+            continue
+        diff = sums["lhs"] - sums["rhs"]
+        out.append({"id": ident.get("id"), "description": ident.get("description"), "holds": abs(diff) <= tol,
+                    "difference": f"{diff.normalize():f}"})
+    return out

@@ -313,11 +313,11 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
         summary.results.sort(key=lambda r: order.get(r.file, len(order)))  # input order, however they finished
     if datasets:
         summary.datasets = _datasets(out_dir, summary)
-    summary.queued = _fill_queue(out_dir, summary)
+    summary.queued = _fill_queue(out_dir, summary, {job.name: job.path for job in jobs})  # type: ignore[union-attr]
     return summary
 
 
-def _fill_queue(out_dir: Path, summary: RunSummary) -> int:
+def _fill_queue(out_dir: Path, summary: RunSummary, sources: dict[str, Path]) -> int:
     """What the run's outputs leave unproven, into OUT/queue.sqlite (extractor.queue);
     an output queued before adds nothing twice."""
     from extractor.queue import QUEUE_FILE, Queue, items_of
@@ -328,6 +328,8 @@ def _fill_queue(out_dir: Path, summary: RunSummary) -> int:
         for r in summary.results:
             if r.ok:
                 added += queue.add(items_of(r.file, json.loads((out_dir / r.file).read_text(encoding="utf-8"))))
+                if r.file in sources:
+                    queue.set_source(r.file, sources[r.file])
         return added
     finally:
         queue.close()

@@ -61,7 +61,7 @@ def summary(rec: Reconciled) -> dict[str, Any]:
         return {
             "id": iid, "kind": ident.kind.value, "tables": ident.tables, "description": ident.description,
             "difference": None if ident.difference is None else str(ident.difference),
-            "figures": [{"cell": f.ref.label if f.ref else "const", "side": f.side, "printed": f.printed}
+            "figures": [{"cell": f.ref.label if f.ref else "const", "side": f.side, "printed": f.printed, "unit": f.unit}
                         for f in ident.figures],
         }
 

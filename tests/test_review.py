@@ -1,0 +1,125 @@
+"""The review app in a real browser (Playwright driving Debian's chromium, headless): a
+reviewer opens the queue, fixes a blank cell with the keyboard, sees the identities turn
+to holding, saves, and exports a gold file that scores 1.0. And what it refuses: foreign
+origins, requests without its header, unknown items, stale versions, malformed bodies."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import test_queue as tq
+import uvicorn
+from typer.testing import CliRunner
+
+from extractor.cli import app as cli
+from extractor.evaluation.score import score_document
+from extractor.queue import Queue
+from extractor.review.app import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+runner = CliRunner()
+BLANK = "支出总表 2010101 行政运行 [基本支出]"
+
+
+@pytest.fixture()
+def server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    broken = [row[:] for row in tq.ROWS]
+    broken[4][3] = ""
+    (tmp_path / "in").mkdir()
+    pdf = tq._pdf(tmp_path / "in", broken, "d.pdf")
+    assert runner.invoke(cli, ["extract", str(pdf), "--out", str(tmp_path / "out")]).exit_code == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(tmp_path / "out" / "queue.sqlite", tmp_path / "out", "tester"),
+                            host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", tmp_path
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_refuses_foreign_origins_unknown_items_stale_versions_and_bad_bodies(server) -> None:  # type: ignore[no-untyped-def]
+    base, tmp_path = server
+    item = next(i for i in Queue(tmp_path / "out" / "queue.sqlite").list() if i.kind == "conflict")
+    ok = {"X-Review": "1", "Origin": base}
+    with httpx.Client(base_url=base) as c:
+        body = {"action": "reject", "version": item.version}
+        assert c.post(f"/item/{item.id}/decide", json=body, headers={"Origin": "http://evil.example",
+                                                                    "X-Review": "1"}).status_code == 403
+        assert c.post(f"/item/{item.id}/decide", json=body).status_code == 403  # no X-Review: a form elsewhere
+        assert c.post("/item/999/decide", json=body, headers=ok).status_code == 404
+        assert c.post(f"/item/{item.id}/decide", content=b"{not json", headers=ok).status_code == 422
+        bad = c.post(f"/item/{item.id}/decide", json={"action": "set", "version": item.version,
+                                                      "values": {BLANK: "12x"}}, headers=ok)
+        assert bad.status_code == 422 and "not an amount" in bad.json()["error"]
+        assert c.post(f"/item/{item.id}/decide", json=body, headers=ok).status_code == 200
+        stale = c.post(f"/item/{item.id}/decide", json=body, headers=ok)  # the version it saw is gone
+        assert stale.status_code == 409 and "someone else" in stale.json()["error"]
+        assert c.get("/item/..%2F..%2Fetc%2Fpasswd/page.png").status_code in (404, 422)
+        assert c.get("/export/999").status_code == 404
+    assert len(Queue(tmp_path / "out" / "queue.sqlite").decisions(item.id)) == 1  # refused requests changed nothing
+
+
+def test_review_command_listens_on_loopback_by_default() -> None:
+    import inspect
+
+    from extractor.cli import review
+
+    assert inspect.signature(review).parameters["host"].default == "127.0.0.1"
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_reviewer_fixes_a_value_with_the_keyboard_and_exports_a_gold_file(server) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    base, tmp_path = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        start = time.monotonic()
+        page.goto(base)  # the queue opens on its riskiest item
+        assert page.locator("h1").inner_text().startswith("conflict")
+        assert page.locator("#identities td.fails").count() > 0
+        page.keyboard.press("?")
+        assert page.locator("#help").is_visible()
+        page.keyboard.press("Escape")
+        page.keyboard.press("e")  # edit: the first cell; Tab to the blank one
+        for _ in range(10):
+            if page.evaluate("document.activeElement.dataset.label") == BLANK:
+                break
+            page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.dataset.label") == BLANK
+        page.keyboard.type("1157.33")
+        page.wait_for_function("document.querySelectorAll('#identities td.fails').length === 0")
+        assert page.locator("#identities td.holds").count() > 0  # every identity holds with the value typed
+        shot = Path(os.environ.get("REVIEW_SCREENSHOT", tmp_path / "review.png"))
+        page.screenshot(path=str(shot))
+        item_id = page.evaluate("document.body.dataset.item")
+        page.keyboard.press("Enter")  # save
+        page.wait_for_load_state()
+        seconds = time.monotonic() - start
+        gold = page.request.get(f"{base}/export/{item_id}").json()
+        browser.close()
+    print(f"one item reviewed in {seconds:.1f} s (browser time, keys typed at machine speed)")
+    truth_pdf = tq._pdf(tmp_path, tq.ROWS, "truth.pdf")
+    assert runner.invoke(cli, ["extract", str(truth_pdf), "--out", str(tmp_path / "t")]).exit_code == 0
+    truth = json.loads((tmp_path / "t" / "truth.json").read_text(encoding="utf-8"))
+    assert score_document(truth, gold).overall.f1 == 1.0
+    (decision,) = Queue(tmp_path / "out" / "queue.sqlite").decisions(int(item_id))
+    assert decision["reviewer"] == "tester" and decision["action"] == "set"
