@@ -682,7 +682,8 @@ def review(
         raise typer.Exit(EXIT_USAGE)
     who = _reviewer(reviewer, config)
     out.print(f"reviewing {queue_db} as {who} on http://{host}:{port}/ (Ctrl-C stops)")
-    uvicorn.run(create_app(queue_db, folder, who), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(queue_db, folder, who, _settings(config).cache_dir), host=host, port=port,
+                log_level="warning")
 
 
 from extractor.evaluation.cli import eval_app  # noqa: E402

@@ -274,7 +274,7 @@ class Queue:
                         v = _decimal(v)
                     new[label] = v
             elif action == "accept":
-                new = item.proposal
+                new = values or item.proposal  # values: what was accepted, where it is not a proposal (a mapping)
             else:
                 new = None
             status = {"accept": "accepted", "set": "set", "reject": "rejected", "skip": "open"}[action]

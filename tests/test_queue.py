@@ -145,3 +145,22 @@ def test_corrected_applies_only_decided_cells() -> None:
         {"status": "conflict", "mismatch_wan": "5", "reason": "x", "cells": ["支出总表 合计 [合计]"], "pages": [1]}]}})[0]
     doc = corrected(data, [(item.cells[0], "5.00")])
     assert doc.line_items[0].values == {"合计": "5.00"}
+
+
+def test_gold_merge_shows_the_cells_it_changes_and_writes_on_confirmation(reviewed: tuple[Path, Path],
+                                                                           tmp_path: Path) -> None:
+    out, db = reviewed
+    item = next(i for i in Queue(db).list() if i.kind == "conflict")
+    Queue(db).decide(item.id, "set", "ann", item.version, {"支出总表 2010101 行政运行 [基本支出]": "1157.33"})
+    assert runner.invoke(app, ["queue", "export", str(out / "d.json"), "--out", str(tmp_path / "x" / "d.json")]).exit_code == 0
+    gold = tmp_path / "gold"
+    first = runner.invoke(app, ["eval", "gold", "merge", str(tmp_path / "x" / "d.json"), "--gold", str(gold), "--yes"])
+    assert first.exit_code == 0 and "new file" in first.output and (gold / "d.json").is_file()
+    changed = json.loads((tmp_path / "x" / "d.json").read_text(encoding="utf-8"))
+    next(i for i in changed["line_items"] if i["name"] == "行政运行")["values"]["合计"] = "1157.34"
+    (tmp_path / "y").mkdir()
+    (tmp_path / "y" / "d.json").write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
+    declined = runner.invoke(app, ["eval", "gold", "merge", str(tmp_path / "y" / "d.json"), "--gold", str(gold)],
+                             input="n\n")
+    assert "1 cell(s) change" in declined.output and "1157.34" in declined.output and "0 gold file(s)" in declined.output
+    assert json.loads((gold / "d.json").read_text(encoding="utf-8")) != changed  # declined: nothing written

@@ -5,6 +5,7 @@ origins, requests without its header, unknown items, stale versions, malformed b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -29,6 +30,26 @@ runner = CliRunner()
 BLANK = "支出总表 2010101 行政运行 [基本支出]"
 
 
+@contextlib.contextmanager
+def _serve(out: Path, cache: Path | None = None):  # type: ignore[no-untyped-def]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(out / "queue.sqlite", out, "tester", cache), host="127.0.0.1", port=port,
+                            log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture()
 def server(tmp_path: Path):  # type: ignore[no-untyped-def]
     broken = [row[:] for row in tq.ROWS]
@@ -36,20 +57,14 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "in").mkdir()
     pdf = tq._pdf(tmp_path / "in", broken, "d.pdf")
     assert runner.invoke(cli, ["extract", str(pdf), "--out", str(tmp_path / "out")]).exit_code == 0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(tmp_path / "out" / "queue.sqlite", tmp_path / "out", "tester"),
-                            host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", tmp_path
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with _serve(tmp_path / "out") as base:
+        yield base, tmp_path
+
+
+def _browser(p):  # type: ignore[no-untyped-def]
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"])
 
 
 def test_refuses_foreign_origins_unknown_items_stale_versions_and_bad_bodies(server) -> None:  # type: ignore[no-untyped-def]
@@ -88,9 +103,7 @@ def test_a_reviewer_fixes_a_value_with_the_keyboard_and_exports_a_gold_file(serv
 
     base, tmp_path = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         start = time.monotonic()
         page.goto(base)  # the queue opens on its riskiest item
@@ -123,3 +136,43 @@ def test_a_reviewer_fixes_a_value_with_the_keyboard_and_exports_a_gold_file(serv
     assert score_document(truth, gold).overall.f1 == 1.0
     (decision,) = Queue(tmp_path / "out" / "queue.sqlite").decisions(int(item_id))
     assert decision["reviewer"] == "tester" and decision["action"] == "set"
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_pending_table_mapped_by_hand_is_read_at_once_and_its_layout_stored(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from extractor.layouts import LayoutBook
+
+    rows = [["功能科目", "本年数", "人头经费", "专项经费"], ["合计", "1,557.33", "1,196.33", "361.00"],
+            ["2040601 行政运行", "1,196.33", "1,196.33", ""], ["2040602 一般行政管理事务", "361.00", "", "361.00"]]
+    doc = tq.new_pdf()
+    page = doc.new_page(width=842, height=595)
+    tq.write_text(page, 300, 50, "附件三 科室经费", size=14)
+    tq.write_text(page, 700, 80, "单位：万元")
+    tq.draw_table(page, rows, [220, 90, 90, 90], top=90)
+    (tmp_path / "in").mkdir()
+    pdf = tq.save(doc, tmp_path / "in" / "u.pdf")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(cache))
+    assert runner.invoke(cli, ["extract", str(pdf), "--out", str(tmp_path / "out")]).exit_code == 0
+    pending = next(i for i in Queue(tmp_path / "out" / "queue.sqlite").list() if i.kind == "pending")
+    with _serve(tmp_path / "out", cache) as base, sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{base}/item/{pending.id}")
+        page.select_option("#kind", "支出总表")
+        for col, role in enumerate(["label", "amount", "amount", "amount"]):
+            page.select_option(f"select.role[data-col='{col}']", role)
+        page.locator("body").press("m")
+        page.wait_for_function("document.getElementById('mapped').textContent.startsWith('read')")
+        assert page.locator("#mapped").inner_text().startswith("read 3 rows")
+        browser.close()
+    (signature,) = LayoutBook.load(cache).learned  # stored: the next table with this header needs nobody
+    again = runner.invoke(cli, ["extract", str(pdf), "--out", str(tmp_path / "again")])
+    assert again.exit_code == 0
+    data = json.loads((tmp_path / "again" / "u.json").read_text(encoding="utf-8"))
+    assert not data["report"]["pending"] and len(data["line_items"]) == 3
+    assert {i["provenance"].get("layout") for i in data["line_items"]} == {signature}
+    assert LayoutBook.load(cache).learned[signature].source == "person"

@@ -358,3 +358,48 @@ def layouts_cmd(
     if worst:
         out.print("most frequent mistakes (labelled → answered): "
                   + ", ".join(f"{e(a)}→{e(b)} ×{n}" for a, b, n in worst))
+
+
+gold_app = typer.Typer(help="The gold set: hand-checked contract files under eval/gold/.", no_args_is_help=True)
+eval_app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("merge")
+def gold_merge(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Gold files (from `queue export`).")],
+    gold: GoldOption = Path("eval/gold"),
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Write without asking.")] = False,
+) -> None:
+    """Add reviewed documents to the gold set: each file's changes against the gold file of
+    the same name (or all of it, when new) are shown cell by cell, then written on confirmation."""
+    from extractor.evaluation.score import gold_diff
+    from extractor.records import dumps_contract, load_contract
+
+    written = 0
+    for path in files:
+        try:
+            doc = load_contract(path)
+        except ValueError as exc:
+            err.print(f"[red]✗ {path} is not a contract file[/red]: {str(exc)[:300]}")
+            raise typer.Exit(EXIT_USAGE) from exc
+        target = gold / path.name
+        old = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else None
+        new = doc.model_dump(mode="json")
+        changes = gold_diff(old, new)
+        out.print(f"{target}: {'new file' if old is None else f'{len(changes)} cell(s) change'}", soft_wrap=True)
+        table = Table()
+        for col in ("record", "field", "gold now", "merged"):
+            table.add_column(col, overflow="fold")
+        for record, field, before, after in changes[:60]:
+            table.add_row(e(record), e(field), e(str(before)), e(str(after)))
+        out.print(table)
+        if len(changes) > 60:
+            out.print(f"… and {len(changes) - 60} more")
+        if not changes and old is not None:
+            out.print("no change")
+            continue
+        if yes or typer.confirm(f"write {target}?", default=False):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(dumps_contract(new), encoding="utf-8")
+            written += 1
+    out.print(f"{written} gold file(s) written to {gold}", soft_wrap=True)

@@ -255,3 +255,25 @@ def pooled(scores: Iterable[Score]) -> Score:
     for s in scores:
         total.add(s)
     return total
+
+
+def gold_diff(old: dict | None, new: dict) -> list[tuple[str, str, str | None, str | None]]:
+    """Cell by cell, what a new gold file changes in the old one (record key, field, old
+    text, new text): added, removed or changed cells, in the new file's order."""
+    def cells(doc: dict | None) -> dict[CellKey, _Cell]:
+        out: dict[CellKey, _Cell] = {}
+        if doc is None:
+            return out
+        for key, r in _keyed(doc.get("line_items") or [], _line_key) + _keyed(doc.get("indicators") or [],
+                                                                               _indicator_key):
+            out.update(_cells(key, r))
+        return out
+
+    before, after = cells(old), cells(new)
+    changes = []
+    for k in [*after, *(k for k in before if k not in after)]:
+        a, b = before.get(k), after.get(k)
+        if a is None or b is None or a.value != b.value:
+            record = " / ".join(str(x) for x in k[1:-2] if x != "")
+            changes.append((f"{record} #{k[-2]}", str(k[-1]), a.text if a else None, b.text if b else None))
+    return changes

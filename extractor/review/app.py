@@ -9,6 +9,7 @@ reviewer saw, so one made elsewhere meanwhile is refused, not overwritten."""
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from pathlib import Path
@@ -26,7 +27,8 @@ from extractor.records import dumps_contract
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 KEYS = [("j / →", "next item"), ("k / ←", "previous item"), ("a", "accept (the proposed fix, if any)"),
         ("e", "edit the first cell"), ("Enter", "save the edited value"), ("r", "reject"), ("s", "skip"),
-        ("u", "undo the last decision"), ("?", "these keys")]
+        ("u", "undo the last decision"), ("m", "read a pending table with the column roles chosen"),
+        ("?", "these keys")]
 
 
 class Decision(BaseModel):
@@ -39,7 +41,30 @@ class Check(BaseModel):
     values: dict[str, str | None]
 
 
-def create_app(db: Path, out_dir: Path, reviewer: str) -> FastAPI:
+class Mapping(BaseModel):
+    kind: str
+    roles: list[str]
+    version: int
+
+
+ROLES = ("label", "code", "unitcode", "amount", "other")  # a budget table's column roles (layout.headers.Role)
+
+
+@functools.lru_cache(maxsize=8)
+def _analysis(pdf: str, mtime: float):  # type: ignore[no-untyped-def]
+    from extractor.pipeline import analyse
+
+    return analyse(Path(pdf))
+
+
+def _pending_table(pdf: Path | None, chunk: str | None):  # type: ignore[no-untyped-def]
+    """The table a pending item names, as the layout reads it now (None if it is gone)."""
+    if pdf is None or chunk is None or not pdf.is_file():
+        return None
+    return next((t for t in _analysis(str(pdf), pdf.stat().st_mtime).tables if t.id == chunk), None)
+
+
+def create_app(db: Path, out_dir: Path, reviewer: str, cache_dir: Path | None = None) -> FastAPI:
     app = FastAPI(title="extractor review", docs_url=None, redoc_url=None, openapi_url=None)
     local = threading.local()  # one connection per server thread (SQLite's rule)
 
@@ -78,7 +103,17 @@ def create_app(db: Path, out_dir: Path, reviewer: str) -> FastAPI:
         item = item_or_404(item_id)
         ids = order()
         at = ids.index(item.id)
+        mapping = None
+        table = _pending_table(queue.source(item.output), item.evidence.get("chunk")) if item.kind == "pending" else None
+        if table is not None:
+            from extractor.layouts import KINDS, draft_roles, header_block
+
+            block = header_block(table)
+            kind, roles = draft_roles(block)
+            mapping = {"columns": block.columns, "rows": block.rows[:3], "kind": kind if kind in KINDS else "其他",
+                       "roles": roles, "kinds": KINDS, "all_roles": ROLES, "title": table.title}
         return TEMPLATES.TemplateResponse(request, "item.html", {
+            "mapping": mapping,
             "item": item, "checks": recheck(item, {}), "keys": KEYS, "reviewer": reviewer,
             "prev": ids[at - 1] if at > 0 else None, "next": ids[at + 1] if at + 1 < len(ids) else None,
             "position": at + 1, "total": len(ids), "open": len(queue.list()),
@@ -130,6 +165,42 @@ def create_app(db: Path, out_dir: Path, reviewer: str) -> FastAPI:
             status = 409 if "someone else" in str(exc) else 422
             return JSONResponse({"error": str(exc)}, status_code=status)
         return JSONResponse({"status": done.status, "version": done.version})
+
+    @app.post("/item/{item_id}/map")
+    async def map_columns(request: Request, item_id: int) -> JSONResponse:
+        """A person maps a pending table's columns: the grid reader reads it at once under
+        that mapping, which is checked as the model's are and, when it passes, stored as a
+        learned layout, so the next table with this header needs nobody."""
+        from extractor.extract.llm.responses import LayoutOut
+        from extractor.extract.strategies import mapping_problems
+        from extractor.layouts import Layout, LayoutBook, header_block
+
+        same_origin(request)
+        try:
+            body = Mapping.model_validate(await request.json())
+            answer = LayoutOut(kind=body.kind, roles=body.roles)
+        except (ValidationError, ValueError) as exc:
+            raise HTTPException(422, f"malformed request: {str(exc)[:200]}") from exc
+        item = item_or_404(item_id)
+        table = _pending_table(queue.source(item.output), item.evidence.get("chunk"))
+        if item.kind != "pending" or table is None:
+            raise HTTPException(404, "this item has no pending table to map")
+        block = header_block(table)
+        found, items, indicators = mapping_problems(table, block, answer, item.output)
+        if found:
+            return JSONResponse({"error": "; ".join(found)}, status_code=422)
+        roles = answer.roles if isinstance(answer.roles, list) else [answer.roles[str(i)] for i in range(len(answer.roles))]
+        layout = Layout(signature=block.signature, columns=block.columns, kind=answer.kind, roles=roles,
+                        source="person", note=f"{item.output} {table.id} p{table.pages[0]} by {reviewer}")
+        try:
+            done = queue.decide(item_id, "accept", reviewer, body.version,
+                                {"layout": block.signature, "kind": answer.kind, "roles": ",".join(roles)})
+        except QueueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409 if "someone else" in str(exc) else 422)
+        LayoutBook.load(cache_dir).learn(layout)
+        rows = [i.name for i in items][:5] or [i.name for i in indicators][:5]
+        return JSONResponse({"status": done.status, "version": done.version, "signature": block.signature,
+                             "read": len(items) + len(indicators), "rows": rows})
 
     @app.get("/export/{item_id}")
     def export(item_id: int) -> Response:
