@@ -111,6 +111,9 @@ def test_a_reviewer_fixes_a_value_with_the_keyboard_and_exports_a_gold_file(serv
         assert page.locator("#identities td.fails").count() > 0
         page.keyboard.press("?")
         assert page.locator("#help").is_visible()
+        shots = os.environ.get("REVIEW_SCREENSHOTS")  # a folder: the page and the keys, for people to look at
+        if shots:
+            page.screenshot(path=str(Path(shots) / "review-keys.png"))
         page.keyboard.press("Escape")
         page.keyboard.press("e")  # edit: the first cell; Tab to the blank one
         for _ in range(10):
@@ -121,8 +124,7 @@ def test_a_reviewer_fixes_a_value_with_the_keyboard_and_exports_a_gold_file(serv
         page.keyboard.type("1157.33")
         page.wait_for_function("document.querySelectorAll('#identities td.fails').length === 0")
         assert page.locator("#identities td.holds").count() > 0  # every identity holds with the value typed
-        shot = Path(os.environ.get("REVIEW_SCREENSHOT", tmp_path / "review.png"))
-        page.screenshot(path=str(shot))
+        page.screenshot(path=str(Path(shots or tmp_path) / "review-page.png"))
         item_id = page.evaluate("document.body.dataset.item")
         page.keyboard.press("Enter")  # save
         page.wait_for_load_state()
@@ -176,3 +178,56 @@ def test_a_pending_table_mapped_by_hand_is_read_at_once_and_its_layout_stored(tm
     assert not data["report"]["pending"] and len(data["line_items"]) == 3
     assert {i["provenance"].get("layout") for i in data["line_items"]} == {signature}
     assert LayoutBook.load(cache).learned[signature].source == "person"
+
+
+def test_the_server_killed_in_the_middle_of_a_batch_of_decisions_loses_and_doubles_none(server) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    import subprocess
+    import sys
+
+    from extractor.queue import items_of
+
+    _, tmp_path = server
+    out = tmp_path / "out"
+    q = Queue(out / "queue.sqlite")
+    for n in range(2000):
+        q.add(items_of(f"x{n}.json", {"document": {}, "report": {"pending": [{"chunk": "c", "pages": [1],
+                                                                               "reasons": ["r"]}]}}))
+    todo = q.list()
+    q.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "extractor", "review", str(out), "--port", str(port),
+                             "--reviewer", "bot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    confirmed: list[int] = []
+    try:
+        with httpx.Client(base_url=base, timeout=5) as c:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    c.get("/")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            headers = {"X-Review": "1", "Origin": base}
+            for item in todo:
+                if len(confirmed) == 150:
+                    proc.send_signal(signal.SIGKILL)  # mid-batch: requests after this one fail
+                try:
+                    r = c.post(f"/item/{item.id}/decide", json={"action": "reject", "version": item.version},
+                               headers=headers)
+                except httpx.TransportError:
+                    break
+                assert r.status_code == 200, r.text
+                confirmed.append(item.id)
+    finally:
+        proc.kill()
+        proc.wait()
+    q = Queue(out / "queue.sqlite")
+    decided = {i.id for i in q.list(status=None) if i.status == "rejected"}
+    decisions = q.decisions()
+    assert len(confirmed) >= 150 and set(confirmed) <= decided  # none the reviewer was told of is lost
+    assert len(decided) < len(todo)  # the kill came mid-batch
+    assert sorted(d["item"] for d in decisions) == sorted(decided)  # one record per decided item: none doubled
