@@ -549,11 +549,18 @@ def _reviewer(given: str | None, config: Path | None) -> str:
 def queue_add(
     folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A folder of output JSON files.")],
     db: Annotated[Optional[Path], typer.Option("--db", help="Default: FOLDER/queue.sqlite.")] = None,
+    pdfs: Annotated[Optional[Path], typer.Option("--pdfs", exists=True, file_okay=False,
+                                                 help="Where the source PDFs are (the review app shows their pages).")] = None,
 ) -> None:
     """Queue what the outputs in FOLDER leave unproven (adding the same output twice adds nothing)."""
     from extractor.queue import items_of
+    from extractor.read.pdf import sha256_file
 
     q = _queue(db or folder / "queue.sqlite", create=True)
+    by_name: dict[str, list[Path]] = {}
+    for pdf in sorted(pdfs.rglob("*")) if pdfs else []:
+        if pdf.is_file() and pdf.suffix.lower() == ".pdf":
+            by_name.setdefault(pdf.name, []).append(pdf)
     added = total = 0
     for path in sorted(p for p in folder.rglob("*.json") if not p.name.startswith(".")):
         try:
@@ -563,9 +570,15 @@ def queue_add(
             continue
         if not isinstance(data, dict) or "document" not in data:
             continue
-        items = items_of(path.relative_to(folder).as_posix(), data)
+        name = path.relative_to(folder).as_posix()
+        items = items_of(name, data)
         total += len(items)
         added += q.add(items)
+        doc = data.get("document") or {}
+        # the source: the PDF of that name whose bytes are the ones the output was read from
+        source = next((p for p in by_name.get(doc.get("file") or "", []) if sha256_file(p) == doc.get("sha256")), None)
+        if source is not None:
+            q.set_source(name, source)
     out.print(f"{added} new item(s) of {total} in {q.path}")
 
 

@@ -164,3 +164,14 @@ def test_gold_merge_shows_the_cells_it_changes_and_writes_on_confirmation(review
                              input="n\n")
     assert "1 cell(s) change" in declined.output and "1157.34" in declined.output and "0 gold file(s)" in declined.output
     assert json.loads((gold / "d.json").read_text(encoding="utf-8")) != changed  # declined: nothing written
+
+
+def test_queue_add_finds_each_outputs_source_pdf_by_name_and_hash(reviewed: tuple[Path, Path], tmp_path: Path) -> None:
+    out, _ = reviewed
+    db = tmp_path / "again.sqlite"
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    (decoy / "d.pdf").write_bytes(b"%PDF-1.4 not the same file")  # same name, other bytes: not its source
+    result = runner.invoke(app, ["queue", "add", str(out), "--db", str(db), "--pdfs", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert Queue(db).source("d.json") == (tmp_path / "in" / "d.pdf").resolve()
