@@ -147,6 +147,7 @@ def audit_input(analysis: Analysis, outcome: Outcome) -> AuditInput:
     return AuditInput(document=outcome.doc.document, tables=[_seen(t, analysis.pdf) for t in analysis.tables],
                       line_items=outcome.doc.line_items, indicators=outcome.doc.indicators,
                       lines=outside_tables(analysis),
+                      ocr_pages=[p.number for p in analysis.pdf.pages if p.source == "ocr"],
                       identities=rec.identities if rec else [], conflicts=rec.conflicts if rec else [],
                       corrections=rec.corrections if rec else [])
 

@@ -307,6 +307,7 @@ CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
      (("政府性基金预算支出表", CLAIM_TOTAL_ROW, r"^合计$|^金额$"),)),
     ("一般公共预算", r"一般公共预算(?:财政)?(?:拨款)?(?:收入|支出)?",
      (("收支总表", r"一般公共预算", r""), ("财政拨款收支总表", r"一般公共预算", r""),
+      ("收支总表", r"^(收入|支出)?总计$", r""),  # a department funded by 一般公共预算 alone, 上年结转 included
       ("一般公共预算支出表", CLAIM_TOTAL_ROW, r"^合计$|^金额$"), ("收入总表", CLAIM_TOTAL_ROW, r"^一般公共预算$"))),
     ("政府采购", r"政府采购(?:项目)?(?:预算|支出)?(?:总额|总金额|金额|合计)?(?:共有|共计)?",
      (("政府采购表", r"^(合计|总计)", r"金额|合计|总计|小计|预算|资金"),)),
@@ -379,8 +380,7 @@ COMPLETION_RATE = re.compile(
 SHARE_OF_TOTAL = re.compile(rf"(?P<total>{_AMT})(?P<tu>亿元|万元|元)[，,]?其中[:：]?")
 SHARE_PART = re.compile(rf"(?P<amount>{_AMT})(?P<unit>亿元|万元|元)[，,]?占(?:比)?(?:为)?(?P<pct>\d+(?:\.\d+)?)[%％]")
 GROWTH_RATE = re.compile(
-    rf"(?P<current>{_AMT})(?P<cu>亿元|万元|元)[^\d。；;]{{0,30}}?(?:比|较|与)[^\d。；;，,]{{0,16}}?"
-    rf"(?P<w1>增加|减少)(?P<delta>{_AMT})(?P<du>亿元|万元|元)[，,]?(?P<w2>增长|下降|上升|降低)(?P<pct>\d+(?:\.\d+)?)[%％]")
+    rf"(?:比|较|与)[^\d。；;，,]{{0,16}}?(?P<w1>增加|减少)(?P<delta>{_AMT})(?P<du>亿元|万元|元)[，,]?(?P<w2>增长|下降|上升|降低)(?P<pct>\d+(?:\.\d+)?)[%％]")
 # A total the prose breaks down ("政府采购预算X万元。其中：货物A、工程B、服务C"): when the
 # parts named are one of these complete sets, they add up to the total.
 BREAKDOWNS: tuple[tuple[str, ...], ...] = (

@@ -67,6 +67,13 @@ def test_a_narrative_total_the_tables_contradict_is_an_error_with_both_figures()
     assert finding.pages == [1, 3] and finding.evidence[0].box is not None
 
 
+def test_an_error_on_a_page_read_by_ocr_is_a_warning_for_a_person() -> None:
+    inp = _input(_lines("2026年收入预算总计4,652.67万元。"))
+    inp.ocr_pages = [1]
+    (finding,) = [f for f in audit(inp).findings if f.kind == "narrative_mismatch"]
+    assert finding.severity == "warning" and "read by OCR" in finding.message
+
+
 def test_a_claim_about_another_year_or_a_change_is_not_checked_as_this_years_figure() -> None:
     result = audit(_input(_lines("2025年收入预算总计3,000.00万元。", "支出比上年增加12.00万元。")))
     assert [c.status for c in result.claims] == ["unchecked"]  # the change is no claim at all

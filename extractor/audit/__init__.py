@@ -30,6 +30,11 @@ def audit(inp: AuditInput) -> Audit:
         *check_arithmetic(inp),
         *check_headers(inp),
     ]
+    ocr = set(inp.ocr_pages)
+    for f in findings:  # on a scanned page the text may be misread: a person decides, the audit does not
+        if f.severity == "error" and ocr & set(f.pages):
+            f.severity = "warning"
+            f.message += " (read by OCR on a page it rests on: check the page)"
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (order[f.severity], f.pages[:1] or [0]))
     return Audit(findings=findings, tables=inp.tables, claims=claims)

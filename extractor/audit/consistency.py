@@ -69,15 +69,25 @@ def check_names(inp: AuditInput) -> list[Finding]:
     """Template text left in (a department field reading XX or （盖章）, 20XX年) and a
     department named differently on a table's page."""
     findings = []
+    seen: dict[str, Finding] = {}  # one finding per placeholder text, with every page it is on
     for ln in inp.lines:
         text = normalize_name(ln.text)
         field = PLACEHOLDER_FIELD.search(text)
         loose = PLACEHOLDER.search(text)
-        if field or loose:
-            what = field.group(0) if field else loose.group(0)  # type: ignore[union-attr]
-            findings.append(Finding(kind="placeholder", severity="error" if field else "warning",
-                                    message=f"template text left in: '{what}' in '{text[:60]}'",
-                                    pages=[ln.page], evidence=[Evidence(page=ln.page, box=ln.box, text=ln.text)]))
+        if not (field or loose):
+            continue
+        what = field.group(0) if field else loose.group(0)  # type: ignore[union-attr]
+        if what in seen:
+            seen[what].pages.append(ln.page)
+            seen[what].evidence.append(Evidence(page=ln.page, box=ln.box, text=ln.text))
+            continue
+        # a name or figure left as XX is wrong; a field that holds only （盖章） is where the stamp goes
+        stamp = field is not None and "盖章" in field.group("value")
+        seen[what] = Finding(kind="placeholder", severity="error" if field and not stamp else "warning",
+                             message=f"template text left in: '{what}'" + (
+                                 " (the department's name is not printed in the field)" if stamp else ""),
+                             pages=[ln.page], evidence=[Evidence(page=ln.page, box=ln.box, text=ln.text)])
+        findings.append(seen[what])
     seen_pages = {f.pages[0] for f in findings}
     dept = inp.document.department
     for t in inp.tables:

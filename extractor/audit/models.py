@@ -69,6 +69,7 @@ class AuditInput(BaseModel):
     line_items: list[LineItem]
     indicators: list[Indicator] = Field(default_factory=list)
     lines: list[TextLine] = Field(description="text outside the tables, in reading order")
+    ocr_pages: list[int] = Field(default_factory=list, description="pages read by OCR (their text may be misread)")
     identities: list[Identity] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)

@@ -451,17 +451,18 @@ def check_rates(p: Prose) -> list[Finding]:
                                                    f"{_fmt((final / budget * 100).quantize(Decimal('0.01')))}%, "
                                                    f"not {m.group('pct')}%")
         for m in GROWTH_RATE.finditer(clause):
-            current, delta = _wan(m.group("current"), m.group("cu")), _wan(m.group("delta"), m.group("du"))
+            delta = _wan(m.group("delta"), m.group("du"))
             sign = DIRECTION_WORDS[m.group("w1")]
             if sign != DIRECTION_WORDS[m.group("w2")] or delta == 0:
                 continue  # a direction finding, or nothing to divide
-            before = current - sign * delta
-            off = _rate_off(delta, before, m.group("pct"))
-            if off is not None and before > 0:
-                flag(c0 + m.start(), c0 + m.end(), f"'{m.group(0)}': {m.group('delta')} on {_fmt(before)} (the "
-                                                   f"figure before the change) is "
-                                                   f"{_fmt((delta / before * 100).quantize(Decimal('0.01')))}%, "
-                                                   f"not {m.group('pct')}%")
+            # the figure that changed is one of those the clause states before 比 (often not the nearest:
+            # "总计X万元，其中：本年Y万元，上年结转Z万元，比上年减少D万元，下降P%")
+            bases = [_wan(a.group(1), a.group(2)) - sign * delta for a in CLAIM_AMOUNT.finditer(clause[: m.start()])]
+            bases = [b for b in bases if b > 0]
+            if bases and all(_rate_off(delta, b, m.group("pct")) is not None for b in bases):
+                shown = ", ".join(_fmt((delta / b * 100).quantize(Decimal("0.01"))) + "%" for b in bases[-3:])
+                flag(c0 + m.start(), c0 + m.end(), f"'{m.group(0)}': {m.group('delta')} of none of the figures "
+                                                   f"before it gives {m.group('pct')}% ({shown})")
     for s0, s1 in _pieces(p.text, _SENTENCE_END):
         sentence = p.text[s0:s1]
         total_m = SHARE_OF_TOTAL.search(sentence)
