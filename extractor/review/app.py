@@ -13,7 +13,7 @@ import functools
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pymupdf
 from fastapi import FastAPI, HTTPException, Request
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from extractor.queue import Queue, QueueError, corrected, recheck
 from extractor.records import dumps_contract
 
+T = TypeVar("T", bound=BaseModel)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 KEYS = [("j / →", "next item"), ("k / ←", "previous item"), ("a", "accept (the proposed fix, if any)"),
         ("e", "edit the first cell"), ("Enter", "save the edited value"), ("r", "reject"), ("s", "skip"),
@@ -88,6 +89,14 @@ def create_app(db: Path, out_dir: Path, reviewer: str, cache_dir: Path | None = 
         if request.headers.get("x-review") != "1" or (origin and origin.split("://", 1)[-1] != host):
             raise HTTPException(403, "refused: not from this review page")
 
+    async def parsed(request: Request, model: type[T]) -> T:
+        """The request's JSON body as `model`, from this page only; else 403 or 422."""
+        same_origin(request)
+        try:
+            return model.model_validate(await request.json())
+        except (ValidationError, ValueError) as exc:
+            raise HTTPException(422, f"malformed request: {str(exc)[:200]}") from exc
+
     def order() -> list[int]:
         return [i.id for i in queue.list(status=None)]
 
@@ -141,20 +150,12 @@ def create_app(db: Path, out_dir: Path, reviewer: str, cache_dir: Path | None = 
 
     @app.post("/item/{item_id}/check")
     async def check(request: Request, item_id: int) -> JSONResponse:
-        same_origin(request)
-        try:
-            body = Check.model_validate(await request.json())
-        except (ValidationError, ValueError) as exc:
-            raise HTTPException(422, f"malformed request: {str(exc)[:200]}") from exc
+        body = await parsed(request, Check)
         return JSONResponse({"identities": recheck(item_or_404(item_id), body.values)})
 
     @app.post("/item/{item_id}/decide")
     async def decide(request: Request, item_id: int) -> JSONResponse:
-        same_origin(request)
-        try:
-            body = Decision.model_validate(await request.json())
-        except (ValidationError, ValueError) as exc:
-            raise HTTPException(422, f"malformed request: {str(exc)[:200]}") from exc
+        body = await parsed(request, Decision)
         item_or_404(item_id)
         try:
             if body.action == "undo":
@@ -175,12 +176,11 @@ def create_app(db: Path, out_dir: Path, reviewer: str, cache_dir: Path | None = 
         from extractor.extract.strategies import mapping_problems
         from extractor.layouts import Layout, LayoutBook, header_block
 
-        same_origin(request)
+        body = await parsed(request, Mapping)
         try:
-            body = Mapping.model_validate(await request.json())
             answer = LayoutOut(kind=body.kind, roles=body.roles)
-        except (ValidationError, ValueError) as exc:
-            raise HTTPException(422, f"malformed request: {str(exc)[:200]}") from exc
+        except ValidationError as exc:
+            raise HTTPException(422, f"malformed mapping: {str(exc)[:200]}") from exc
         item = item_or_404(item_id)
         table = _pending_table(queue.source(item.output), item.evidence.get("chunk"))
         if item.kind != "pending" or table is None:
