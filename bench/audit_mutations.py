@@ -8,7 +8,7 @@ compares the extractor's outputs for the mutants with those for the originals: a
 is found when its output has an audit finding of an expected kind whose (kind, message)
 the original's output lacks; errors reported on the unaltered originals are false alarms.
 
-    .venv/bin/python bench/audit_mutations.py run --corpus ../shared/corpus --work /tmp/audit_bench
+    .venv/bin/python bench/audit_mutations.py run --corpus ../shared/corpus --work out/audit_bench
     .venv/bin/python bench/audit_mutations.py make --corpus DIR --out DIR [--seed 0] [--per-kind 5]
     .venv/bin/python bench/audit_mutations.py score --manifest M --originals DIR --mutants DIR [--json PATH]
 

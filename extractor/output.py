@@ -97,11 +97,18 @@ class CorrectionOut(BaseModel):
     proof: list[IdentityOut]
 
 
+class CellRefOut(BaseModel):
+    collection: Literal["line_items", "indicators"]
+    index: int
+    field: str
+
+
 class ConflictOut(BaseModel):
     status: str = Field(description="conflict (unproven) or inconsistent (printed so)")
     mismatch_wan: str
     reason: str
     cells: list[str]
+    refs: list[CellRefOut] = Field(default_factory=list, description="the same cells as (collection, index, field)")
     pages: list[int]
     identities: list[IdentityOut]
     candidates: list[str]

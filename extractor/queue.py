@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from extractor.errors import ExtractorError
-from extractor.normalize import UNIT_TO_WAN
+from extractor.reconcile.cells import half_unit, parse, wan
 from extractor.records import ContractFile
 
 Action = Literal["accept", "set", "reject", "skip"]
@@ -110,7 +110,12 @@ def items_of(output: str, data: dict[str, Any]) -> list[Item]:
     for n, c in enumerate(rec.get("conflicts") or []):
         if str(c.get("reason", "")).startswith("rounding"):
             continue  # a published rounding gap: listed by the audit, nothing to decide
-        cells = [cell for label in c.get("cells") or [] if (cell := _ref_cell(data, label))]
+        labels, refs = c.get("cells") or [], c.get("refs") or []
+        if len(refs) == len(labels) and refs:
+            found = [_cell(data, r["collection"], r["index"], r["field"], label) for r, label in zip(refs, labels)]
+        else:  # an output written before conflicts carried their refs: find each cell by its label
+            found = [_ref_cell(data, label) for label in labels]
+        cells = [cell for cell in found if cell]
         proposal = None
         cands = c.get("candidates") or []
         if len(cands) == 1:
@@ -336,15 +341,6 @@ def corrected(data: dict[str, Any], edits: list[tuple[Cell, str | None]]) -> Con
     return doc
 
 
-def _wan_of(printed: str | None, unit: str | None) -> tuple[Decimal, Decimal]:
-    """A printed figure in 万元, and what rounding to its printed precision can hide."""
-    if not printed:
-        return Decimal(0), Decimal(0)
-    scale = UNIT_TO_WAN.get(unit or "万元", Decimal(1))
-    places = len(printed.split(".")[1]) if "." in printed else 0
-    return Decimal(printed) * scale, Decimal(1).scaleb(-places) / 2 * scale
-
-
 def recheck(item: Item, values: dict[str, str | None]) -> list[dict[str, Any]]:
     """The item's amount identities checked again with some cells set to new values (by
     label): each with whether it holds now, within the rounding of its figures."""
@@ -357,10 +353,13 @@ def recheck(item: Item, values: dict[str, str | None]) -> list[dict[str, Any]]:
         tol = Decimal(0)
         try:
             for f in figures:
-                printed = (values[f["cell"]] if f["cell"] in values else f.get("printed")) or ""
-                wan, half = _wan_of(printed.replace(",", "").strip() or None, f.get("unit"))
-                sums[f["side"]] += wan
-                tol += half
+                text = (values[f["cell"]] if f["cell"] in values else f.get("printed")) or ""
+                printed = text.replace(",", "").strip() or None
+                if printed is not None and parse(printed) is None:
+                    raise ValueError(printed)
+                unit = f.get("unit") or "万元"
+                sums[f["side"]] += wan(printed, unit)
+                tol += half_unit(printed, unit)
         except (InvalidOperation, ValueError, KeyError):
             out.append({"id": ident.get("id"), "description": ident.get("description"), "holds": False,
                         "difference": "not a number"})

@@ -317,6 +317,7 @@ CLAIMS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     ("会议费", r"会议费", (("", r"", r"会议费"),)),
     ("培训费", r"培训费", (("", r"", r"培训费"),)),
 )
+CLAIM_CELLS: dict[str, tuple[tuple[str, str, str], ...]] = {about: cells for about, _, cells in CLAIMS}
 # A claim whose clause speaks of something else before its words is about that thing's
 # part ("政府采购支出…涉及一般公共预算支出0万元", "面向中小企业预留政府采购…"): not checked.
 CLAIM_NOT_AFTER: dict[str, re.Pattern[str]] = {

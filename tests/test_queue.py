@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pdfmaker import draw_table, new_pdf, save, write_text
+from test_reconcile_stage import _pdf  # the same one-table 部门支出总表 page
 from typer.testing import CliRunner
 
 from extractor.cli import app
@@ -28,15 +28,6 @@ ROWS = [
     ["2010101", "行政运行", "1157.33", "1157.33", ""],
     ["2010102", "一般行政管理事务", "400.00", "", "400.00"],
 ]
-
-
-def _pdf(tmp_path: Path, rows: list[list[str]], name: str) -> Path:
-    doc = new_pdf()
-    page = doc.new_page(width=842, height=595)
-    write_text(page, 300, 50, "部门支出总表", size=14)
-    write_text(page, 700, 80, "单位：万元")
-    draw_table(page, rows, [80, 200, 90, 90, 90], top=90)
-    return save(doc, tmp_path / name)
 
 
 @pytest.fixture()
@@ -175,3 +166,14 @@ def test_queue_add_finds_each_outputs_source_pdf_by_name_and_hash(reviewed: tupl
     result = runner.invoke(app, ["queue", "add", str(out), "--db", str(db), "--pdfs", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert Queue(db).source("d.json") == (tmp_path / "in" / "d.pdf").resolve()
+
+
+def test_conflict_cells_come_from_the_refs_the_reconciler_gives_indicators_included() -> None:
+    data = {"document": {"file": "d.pdf", "sha256": "0" * 64},
+            "indicators": [{"scope": "部门整体", "project": None, "level1": "产出指标", "level2": "社会效益指标",
+                            "name": "有效投诉率", "operator": "≤", "value": "1", "unit": "%", "page": 2}],
+            "reconciliation": {"conflicts": [{"status": "inconsistent", "mismatch_wan": "0", "reason": "x",
+                                              "cells": ["绩效 部门整体 · 有效投诉率 [level2]"], "pages": [2],
+                                              "refs": [{"collection": "indicators", "index": 0, "field": "level2"}]}]}}
+    (item,) = items_of("d.json", data)
+    assert [(c.collection, c.field, c.value, c.page) for c in item.cells] == [("indicators", "level2", "社会效益指标", 2)]

@@ -18,6 +18,7 @@ import httpx
 import pytest
 import test_queue as tq
 import uvicorn
+from pdfmaker import draw_table, new_pdf, save, write_text
 from typer.testing import CliRunner
 
 from extractor.cli import app as cli
@@ -149,13 +150,13 @@ def test_a_pending_table_mapped_by_hand_is_read_at_once_and_its_layout_stored(tm
 
     rows = [["功能科目", "本年数", "人头经费", "专项经费"], ["合计", "1,557.33", "1,196.33", "361.00"],
             ["2040601 行政运行", "1,196.33", "1,196.33", ""], ["2040602 一般行政管理事务", "361.00", "", "361.00"]]
-    doc = tq.new_pdf()
+    doc = new_pdf()
     page = doc.new_page(width=842, height=595)
-    tq.write_text(page, 300, 50, "附件三 科室经费", size=14)
-    tq.write_text(page, 700, 80, "单位：万元")
-    tq.draw_table(page, rows, [220, 90, 90, 90], top=90)
+    write_text(page, 300, 50, "附件三 科室经费", size=14)
+    write_text(page, 700, 80, "单位：万元")
+    draw_table(page, rows, [220, 90, 90, 90], top=90)
     (tmp_path / "in").mkdir()
-    pdf = tq.save(doc, tmp_path / "in" / "u.pdf")
+    pdf = save(doc, tmp_path / "in" / "u.pdf")
     cache = tmp_path / "cache"
     monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(cache))
     assert runner.invoke(cli, ["extract", str(pdf), "--out", str(tmp_path / "out")]).exit_code == 0

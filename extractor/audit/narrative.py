@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from extractor.audit.models import AuditInput, Claim, Evidence, Finding, TextLine
 from extractor.dataset import column_role
-from extractor.normalize import normalize_name, to_wan
+from extractor.normalize import UNIT_TO_WAN, normalize_name, to_wan
 from extractor.vocabulary import (
     BASE_YEAR,
     BREAKDOWN_PART,
@@ -20,6 +20,7 @@ from extractor.vocabulary import (
     BUDGET_FIGURE,
     CHANGE_PAIR,
     CLAIM_AMOUNT,
+    CLAIM_CELLS,
     CLAIM_FILLER,
     CLAIM_GAP,
     CLAIM_NOT,
@@ -44,7 +45,7 @@ _CLAUSE_END = re.compile(r"[。；;]")
 _SENTENCE_END = re.compile(r"[。]")
 _FOLLOW_ON = re.compile(r"^[，,、]?(?:支出|实际)?(?P<measure>决算|预算)(?:数)?(?:为|是)?$")
 _PRIOR = re.compile(r"上年|去年|上一年|以前年度")
-_UNIT_WAN = {"亿元": Decimal(10000), "万元": Decimal(1), "千元": Decimal("0.1"), "元": Decimal("0.0001")}
+_UNIT_WAN = {**UNIT_TO_WAN, "亿元": Decimal(10000)}  # prose also states 亿元
 _SANGONG_PART = re.compile(r"因公出国|公务用车|公务接待|购置|运行|会议|培训")
 _SANGONG_TOTAL = re.compile(r"合计|总额|总计|小计")
 
@@ -192,7 +193,7 @@ def _header_measure(header: str) -> str | None:
 
 
 def cells_for(about: str, measure: str | None, inp: AuditInput) -> list[_Cell]:
-    specs = next(c for a, _, c in CLAIMS if a == about)
+    specs = CLAIM_CELLS[about]
     out: list[_Cell] = []
     seen: set[tuple[int, str]] = set()
     default = "决算" if inp.document.doc_type == "部门决算" else "预算"  # what a column without a measure holds
@@ -260,7 +261,7 @@ def check_claims(inp: AuditInput, p: Prose) -> tuple[list[Claim], list[Finding]]
             cells = cells_for(read.about, read.measure, inp)
             status, scaled = _status(read, cells)
         claimed = _wan(read.amount, read.unit)
-        specs = next(c for a, _, c in CLAIMS if a == read.about)
+        specs = CLAIM_CELLS[read.about]
         if status == "unchecked" and not read.other_year and any(k in empty_kinds for k, _, _ in specs if k):
             status = "agrees" if claimed == 0 else "blank"  # its table is printed empty: every figure 0
         claims.append(Claim(about=read.about, amount=read.amount, unit=read.unit, measure=read.measure,

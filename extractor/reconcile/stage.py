@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from extractor.records import ContractFile
 from extractor.reconcile.engine import reconcile
 from extractor.reconcile.models import Reconciled
+from extractor.records import ContractFile
 
 
 def mark_ocr(doc: ContractFile, ocr_pages: set[int]) -> ContractFile:
@@ -76,6 +76,7 @@ def summary(rec: Reconciled) -> dict[str, Any]:
         "conflicts": [
             {"status": c.status, "mismatch_wan": str(c.mismatch), "reason": c.reason,
              "cells": [r.label for r in c.refs],
+             "refs": [{"collection": r.collection, "index": r.index, "field": r.field} for r in c.refs],
              "pages": sorted({_page(rec.document, r.collection, r.index) for r in c.refs} - {None}),
              "identities": [identity(i) for i in c.identities],
              "candidates": [f"{k.ref.label}: {k.old} → {k.new} ({k.kind.value})" for k in c.candidates]}
