@@ -231,13 +231,17 @@ class Queue:
                       proposal=json.loads(row["proposal"]) if row["proposal"] else None,
                       evidence=json.loads(row["evidence"]), status=row["status"], version=row["version"])
 
-    def list(self, status: str | None = "open", output: str | None = None) -> list[Stored]:
-        """By what they put at risk: the mismatch in 万元, then the records they touch."""
+    def ids(self, status: str | None = "open", output: str | None = None) -> list[int]:
+        """Item ids by what they put at risk: the mismatch in 万元, then the records they touch
+        (read without their evidence: cheap on a queue of thousands)."""
         rows = self.db.execute(
-            "SELECT * FROM items WHERE (? IS NULL OR status = ?) AND (? IS NULL OR output = ?)",
+            "SELECT id, risk_wan, records FROM items WHERE (? IS NULL OR status = ?) AND (? IS NULL OR output = ?)",
             (status, status, output, output)).fetchall()
-        items = [self._row(r) for r in rows]
-        return sorted(items, key=lambda i: (-i.risk_wan, -i.records, i.id))
+        return [r["id"] for r in sorted(rows, key=lambda r: (-Decimal(r["risk_wan"]), -r["records"], r["id"]))]
+
+    def list(self, status: str | None = "open", output: str | None = None) -> list[Stored]:
+        """The items themselves, in the order of `ids`."""
+        return [self.get(i) for i in self.ids(status, output)]
 
     def get(self, item_id: int) -> Stored:
         row = self.db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()

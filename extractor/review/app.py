@@ -97,20 +97,17 @@ def create_app(db: Path, out_dir: Path, reviewer: str, cache_dir: Path | None = 
         except (ValidationError, ValueError) as exc:
             raise HTTPException(422, f"malformed request: {str(exc)[:200]}") from exc
 
-    def order() -> list[int]:
-        return [i.id for i in queue.list(status=None)]
-
     @app.get("/", response_class=HTMLResponse)
     def home() -> Response:
-        items = queue.list()
-        if not items:
+        first = queue.ids()[:1]
+        if not first:
             return HTMLResponse("<h1>The queue is empty</h1>")
-        return RedirectResponse(f"/item/{items[0].id}")
+        return RedirectResponse(f"/item/{first[0]}")
 
     @app.get("/item/{item_id}", response_class=HTMLResponse)
     def show(request: Request, item_id: int) -> Response:
         item = item_or_404(item_id)
-        ids = order()
+        ids = queue.ids(status=None)
         at = ids.index(item.id)
         mapping = None
         table = _pending_table(queue.source(item.output), item.evidence.get("chunk")) if item.kind == "pending" else None
@@ -125,7 +122,7 @@ def create_app(db: Path, out_dir: Path, reviewer: str, cache_dir: Path | None = 
             "mapping": mapping,
             "item": item, "checks": recheck(item, {}), "keys": KEYS, "reviewer": reviewer,
             "prev": ids[at - 1] if at > 0 else None, "next": ids[at + 1] if at + 1 < len(ids) else None,
-            "position": at + 1, "total": len(ids), "open": len(queue.list()),
+            "position": at + 1, "total": len(ids), "open": len(queue.ids()),
             "has_page": queue.source(item.output) is not None and bool(item.pages or item.cells),
             "decisions": queue.decisions(item.id)})
 
