@@ -1,7 +1,12 @@
 """How often the reconciler restores a misread cell, and how often it "fixes" something wrongly.
 
 Seeded synthetic documents (extractor/reconcile/synthetic.py: every table adds up),
-one cell misread per case in each typical way, then the same with two cells:
+one cell misread per case in each typical way and each OCR slip (the point lost or moved,
+a digit lost or doubled, a thousands separator read as a point), then two cells (the first
+of the row's kind, the second of any typical kind), then two and three OCR slips in one
+document (anywhere, or all in one table: repairs of several cells at once), and a lost
+point in a document where a row label also lost its numbering (a balance identity fails
+for no misread figure):
 
     python bench/reconcile_restore.py [--cases 2000] [--seed 1] [--workers 2]
 
@@ -24,7 +29,11 @@ from dataclasses import dataclass
 from extractor.records import ContractFile
 from extractor.reconcile import reconcile
 from extractor.reconcile.cells import CellKey
-from extractor.reconcile.synthetic import KINDS, Corruption, corrupt, document
+from extractor.reconcile.misreadings import valid
+from extractor.reconcile.synthetic import KINDS, OCR_KINDS, Corruption, corrupt, document, misgroup
+
+SLIPS = ("digit_confusion", "transposition", *OCR_KINDS)  # what OCR does to one figure
+PARTNER = {"收支总表": "支出总表", "财政拨款收支总表": "一般公共预算支出表"}
 
 
 @dataclass
@@ -61,23 +70,60 @@ def judge(original: ContractFile, corrupted: ContractFile, corruptions: list[Cor
     return "missed", False
 
 
-def run(kind: str, cases: int, seed: int, double: bool) -> Row:
-    rng = random.Random(f"{seed}:{kind}:{double}")
+def _case(rng: random.Random, job: str) -> tuple[ContractFile, ContractFile, list[Corruption]] | None:
+    """(original, misread copy, what was misread) for one case of a bench row, or None to draw again."""
+    kind, _, how = job.partition(" / ")
+    doc = document(rng, places=0 if kind == "fused_rows" else None)
+    if how.startswith("slips"):  # "slips 3" or "slips 3 table": n OCR slips, on n different rows
+        n = int(how.split()[1])
+        tables = (rng.choice(sorted({x.table for x in doc.line_items})),) if how.endswith("table") else None
+        bad, corruptions = doc, []
+        for _ in range(n):
+            made = corrupt(bad, rng, rng.choice(SLIPS), tables, avoid={k.index for c in corruptions
+                                                                       for k, _, _ in c.changes})
+            if made is None:
+                return None
+            bad, c = made
+            corruptions.append(c)
+        return doc, bad, corruptions
+    if how == "misgrouped":  # a 收支总表 row label lost its numbering; a class total its point
+        grouped = misgroup(doc, rng)
+        if grouped is None:
+            return None
+        (i,) = [n for n, (a, b) in enumerate(zip(doc.line_items, grouped.line_items)) if a.name != b.name]
+        table = PARTNER[doc.line_items[i].table]  # the class totals cross-checked with that table's items
+        classes = [n for n, x in enumerate(grouped.line_items) if x.table == table and x.code and len(x.code) == 3
+                   and not doc.line_items[i].name.endswith(x.name)]
+        if not classes:
+            return None
+        n = rng.choice(classes)
+        key = CellKey("L", n, f"values.{next(iter(grouped.line_items[n].values))}")
+        old = grouped.line_items[n].values[key.field[7:]]
+        if old is None or "." not in old or not valid(old.replace(".", "")):
+            return None
+        grouped.line_items[n].values[key.field[7:]] = old.replace(".", "")
+        return doc, grouped, [Corruption(kind, ((key, old, old.replace(".", "")),))]
+    first = corrupt(doc, rng, kind)
+    if first is None:
+        return None
+    bad, c1 = first
+    if how != "two":
+        return doc, bad, [c1]
+    second = corrupt(bad, rng, rng.choice(KINDS), avoid={k.index for k, _, _ in c1.changes})
+    return None if second is None else (doc, second[0], [c1, second[1]])
+
+
+def run(job: str, cases: int, seed: int) -> Row:
+    # the old rows keep their seeds: "two" was drawn as `{seed}:{kind}:True`
+    kind, _, how = job.partition(" / ")
+    rng = random.Random(f"{seed}:{kind}:{how == 'two'}" if how in ("", "two") else f"{seed}:{job}")
     row = Row()
     start = time.perf_counter()
     while row.cases < cases:
-        doc = document(rng, places=0 if kind == "fused_rows" else None)
-        first = corrupt(doc, rng, kind)
-        if first is None:
+        made = _case(rng, job)
+        if made is None:
             continue
-        bad, c1 = first
-        corruptions = [c1]
-        if double:
-            second = corrupt(bad, rng, rng.choice(KINDS), avoid={k.index for k, _, _ in c1.changes})
-            if second is None:
-                continue
-            bad, c2 = second
-            corruptions.append(c2)
+        doc, bad, corruptions = made
         outcome, offered = judge(doc, bad, corruptions)
         row.cases += 1
         row.offered += offered
@@ -86,28 +132,33 @@ def run(kind: str, cases: int, seed: int, double: bool) -> Row:
     return row
 
 
+JOBS = ([(k, k) for k in (*KINDS, *OCR_KINDS)]
+        + [(f"two cells: {k}", f"{k} / two") for k in KINDS]
+        + [(f"{n} OCR slips{where}", f"slip / slips {n}{suffix}") for n in (2, 3)
+           for where, suffix in (("", ""), (", one table", " table"))]
+        + [("lost point + misgrouped row", "lost_point / misgrouped")])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    jobs = [(k, args.cases, args.seed, False) for k in KINDS] + [("two cells: " + k, args.cases, args.seed, True)
-                                                                  for k in KINDS]
+    jobs = [(job, args.cases, args.seed) for _, job in JOBS]
     with ProcessPoolExecutor(args.workers) as pool:
         rows = list(pool.map(_job, jobs))
     print(f"{'corruption':<30}{'cases':>7}{'restored':>10}{'wrong':>7}{'flagged':>9}{'(offered)':>10}"
           f"{'missed':>8}{'ms/case':>9}")
-    for (name, *_), r in zip(jobs, rows):
+    for (name, _), r in zip(JOBS, rows):
         print(f"{name:<30}{r.cases:>7}{r.restored:>10}{r.wrong:>7}{r.flagged:>9}{r.offered:>10}{r.missed:>8}"
               f"{1000 * r.seconds / max(1, r.cases):>9.1f}")
     total_wrong = sum(r.wrong for r in rows)
     print(f"\nwrong fixes in total: {total_wrong}")
 
 
-def _job(job: tuple[str, int, int, bool]) -> Row:
-    name, cases, seed, double = job
-    return run(name.removeprefix("two cells: "), cases, seed, double)
+def _job(job: tuple[str, int, int]) -> Row:
+    return run(*job)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,11 @@ def half_unit(printed: str | None, unit: str) -> Decimal:
     return Decimal(5).scaleb(-decimals(printed) - 1) * UNIT_TO_WAN[unit]
 
 
+def half_unit_at(places: int, unit: str) -> Decimal:
+    """Half a unit of the `places`-th decimal, in 万元."""
+    return Decimal(5).scaleb(-places - 1) * UNIT_TO_WAN[unit]
+
+
 def wan(printed: str | None, unit: str) -> Decimal:
     value = parse(printed)
     return ZERO if value is None else value * UNIT_TO_WAN[unit]
@@ -79,6 +84,16 @@ def read_cells(doc: ContractFile) -> dict[CellKey, Cell]:
         weight = Cell.of(ind.weight, "万元")  # whole-number weights are exact scores, not rounded
         cells[CellKey("I", i, "weight")] = weight if "." in (ind.weight or "") else Cell(ind.weight, "万元", weight.wan)
     return cells
+
+
+def source_text(doc: ContractFile, key: CellKey) -> str | None:
+    """The text printed at a cell's provenance as it was read, even when it is not an amount
+    ("1.097.073.43": thousands separators read as points); None when there is none."""
+    record = doc.line_items[key.index] if key.coll == "L" else doc.indicators[key.index]
+    prov = record.provenance
+    if prov is None or key.field not in prov.cells:
+        return None
+    return prov.cells[key.field].text
 
 
 def evidence(doc: ContractFile, key: CellKey) -> tuple[Evidence, str | None]:

@@ -1,7 +1,8 @@
 """reconcile(doc): check every identity, apply the fixes the arithmetic pins down, flag the rest.
 
-Rounds: build identities from the current values, apply the uniquely determined fixes
-(one per component, never two touching the same identity in one round), repeat
+Rounds: build identities from the current values, apply the uniquely determined repairs
+(one fix, or a set of fixes to several cells applied together; never two repairs touching
+the same identity in one round), repeat
 until nothing changes. Then every record gets a status from the identities its
 cells take part in.
 """
@@ -13,7 +14,7 @@ from collections import Counter
 from extractor.normalize import normalize_name
 from extractor.records import ContractFile, Status
 from extractor.reconcile.cells import ZERO, CellKey, read_cells
-from extractor.reconcile.fixes import Component, Fix, Layout, choose
+from extractor.reconcile.fixes import Component, Fix, Layout, Repair, choose, table_tolerance
 from extractor.reconcile.identities import build
 from extractor.reconcile.models import (
     Candidate,
@@ -43,28 +44,30 @@ def reconcile(doc: ContractFile, *, as_printed: bool = False) -> Reconciled:
     runs = table_runs(work)
     applied: list[tuple[Fix, dict[CellKey, str | None]]] = []
     for round_ in range(MAX_ROUNDS + 1):
-        cells = read_cells(work)
+        layout = Layout.of(work, runs, as_printed, frozenset(k for fix, _ in applied for k, _ in fix.changes))
+        cells = table_tolerance(read_cells(work), layout)
         built = build(work, runs, cells)
         ws = Workspace(cells, built.specs, built.evals)
-        layout = Layout.of(work, runs, as_printed)
-        fixes, comps = choose(ws, layout)
-        fixes = _disjoint(ws, fixes)
-        if not fixes or round_ == MAX_ROUNDS:
+        repairs, comps = choose(ws, layout)
+        repairs = _disjoint(ws, repairs)
+        if not repairs or round_ == MAX_ROUNDS:
             break
-        for fix in fixes:
-            applied.append((fix, {k: cells[k].printed for k, _ in fix.changes}))
-            _apply(work, fix)
+        for repair in repairs:
+            for fix in repair:
+                applied.append((fix, {k: cells[k].printed for k, _ in fix.changes}))
+                _apply(work, fix)
     return _result(work, ws, built.checks, built.skipped, comps, applied, layout)
 
 
-def _disjoint(ws: Workspace, fixes: list[Fix]) -> list[Fix]:
+def _disjoint(ws: Workspace, repairs: list[Repair]) -> list[Repair]:
+    """Repairs that touch no identity in common (a repair of several cells stays whole)."""
     taken: set[int] = set()
     out = []
-    for fix in fixes:
-        touched = {i for k, _ in fix.changes for i in ws.by_cell.get(k, ())}
+    for repair in repairs:
+        touched = {i for fix in repair for k, _ in fix.changes for i in ws.by_cell.get(k, ())}
         if not touched & taken:
             taken |= touched
-            out.append(fix)
+            out.append(repair)
     return out
 
 
@@ -200,9 +203,9 @@ def _conflict(doc, ws: Workspace, comp: Component, ids: dict[int, str], layout: 
         status, reason = Status.inconsistent, "printed so: the source text confirms every figure"
     else:
         status = Status.conflict
-        n = len(comp.candidates)
-        reason = comp.note or (f"{n} equally good fixes: not guessing" if n > 1
-                               else "no single typical misreading explains it")
+        n = len(comp.repairs)
+        reason = comp.note or (f"{n} equally good repairs: not guessing" if n > 1
+                               else "no typical misreading of up to three figures explains it")
     for k in comp.cells:
         s = Status.inconsistent if (status is Status.inconsistent or k in confirmed) else Status.conflict
         mark(k, s)

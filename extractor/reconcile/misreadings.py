@@ -10,9 +10,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from extractor.normalize import fold_fullwidth
+
 AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
-# OCR / reading confusions, both ways: 8↔3, 1↔7, 0↔6, 5↔6, 9↔0.
-CONFUSIONS: dict[str, str] = {"8": "3", "3": "8", "1": "7", "7": "1", "0": "69", "6": "05", "5": "6", "9": "0"}
+# OCR / reading confusions, both ways: 3↔8, 1↔7, 0↔6↔9 (every pair), 5↔6.
+CONFUSIONS: dict[str, str] = {"8": "3", "3": "8", "1": "7", "7": "1", "0": "69", "6": "095", "9": "06", "5": "6"}
+DIGITS = "0123456789"
+# A printed amount with its separators as read: digits in groups split by "." or ",".
+_GROUPED = re.compile(r"^(-?)(\d+(?:[.,]\d+)+)$")
 SCALE = Decimal(10000)  # 元 ↔ 万元
 
 
@@ -45,9 +50,57 @@ def transpositions(s: str) -> set[str]:
     return out
 
 
+def dropped_digits(s: str) -> set[str]:
+    """A digit the reading lost ("10973.43" for "109773.43"): one digit put back anywhere,
+    in the whole part or the fraction."""
+    sign, body = _sign(s)
+    out = set()
+    for i in range(len(body) + 1):
+        for d in DIGITS:
+            cand = sign + body[:i] + d + body[i:]
+            if cand != s and valid(cand):
+                out.add(cand)
+    return out
+
+
+def doubled_digits(s: str) -> set[str]:
+    """A digit read twice ("1097733.43" for "109773.43"): one of two equal adjacent digits removed."""
+    out = set()
+    for i in range(len(s) - 1):
+        if s[i].isdigit() and s[i] == s[i + 1]:
+            cand = s[:i] + s[i + 1 :]
+            if valid(cand):
+                out.add(cand)
+    return out
+
+
+def separators(text: str) -> set[str]:
+    """Thousands separators read as decimal points: "1.097.073.43" or "1.097,073.43" for
+    "1,097,073.43", "1.097" for "1,097". Works on the text as printed (a value string has
+    lost the separators); sound readings only: groups after the first have three digits,
+    and the last separator is either the decimal point or one more thousands separator."""
+    m = _GROUPED.match(re.sub(r"\s+", "", fold_fullwidth(text)).replace("，", ","))
+    if m is None:
+        return set()
+    sign, body = m.groups()
+    groups = re.split(r"[.,]", body)
+    if not 1 <= len(groups[0]) <= 3:
+        return set()
+    out = set()
+    if all(len(g) == 3 for g in groups[1:]):  # every separator a thousands separator
+        out.add(sign + "".join(groups))
+    if all(len(g) == 3 for g in groups[1:-1]):  # the last one the decimal point
+        out.add(sign + "".join(groups[:-1]) + "." + groups[-1])
+    return {c for c in out if valid(c)}
+
+
+def _sign(s: str) -> tuple[str, str]:
+    return ("-", s[1:]) if s.startswith("-") else ("", s)
+
+
 def decimal_points(s: str) -> set[str]:
     """The point lost ("115759" for "1157.59"), moved ("11575.9"), or read where none was."""
-    sign, body = ("-", s[1:]) if s.startswith("-") else ("", s)
+    sign, body = _sign(s)
     digits = body.replace(".", "")
     out = set()
     for p in range(1, len(digits) + 1):

@@ -29,9 +29,12 @@ class IdentityKind(StrEnum):
 
 
 class Misreading(StrEnum):
-    digit_confusion = "digit_confusion"  # 8↔3, 1↔7, 0↔6, 5↔6, 9↔0
+    digit_confusion = "digit_confusion"  # 3↔8, 1↔7, 0↔6↔9, 5↔6
     transposition = "transposition"  # two adjacent digits swapped
     decimal_point = "decimal_point"  # point lost or moved
+    dropped_digit = "dropped_digit"  # one digit not read ("10973.43" for "109773.43")
+    doubled_digit = "doubled_digit"  # one digit read twice ("1097733.43" for "109773.43")
+    separator = "separator"  # a thousands separator read as a decimal point ("1.097.073.43")
     column_shift = "column_shift"  # value landed in the neighbouring column
     scale = "scale"  # 元/万元 slip, ×10000
     fused_rows = "fused_rows"  # "3960704" = rows 3960 and 704 run together

@@ -5,7 +5,9 @@
 (economic codes, 合计 = 人员经费 + 公用经费), 三公经费表, 收支总表 and 财政拨款收支总表
 (balance), and a project's indicator weights. Header wording, unit (万元 / 元) and
 printed precision vary like real regions. `corrupt(doc, rng, kind)` misreads one cell
-the way OCR and table readers do. Everything is driven by the given `random.Random`.
+the way OCR and table readers do (KINDS), or the way OCR slips on a scan (OCR_KINDS);
+`misgroup(doc, rng)` drops a row label's numbering, the way a scan loses "二、". Everything
+is driven by the given `random.Random`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extractor.records import ContractFile, Document, Indicator, LineItem
+from extractor.normalize import normalize_amount
+from extractor.records import CellSource, ContractFile, Document, Indicator, LineItem, Provenance
 from extractor.reconcile import misreadings as mr
 from extractor.reconcile.cells import CellKey, decimals, value_key
+from extractor.reconcile.vocab import numbering
 
 CLASSES = [
     ("201", "一般公共服务支出"), ("204", "公共安全支出"), ("205", "教育支出"), ("207", "文化旅游体育与传媒支出"),
@@ -25,6 +29,9 @@ CLASSES = [
 ]
 NUMERALS = "一二三四五六七八九十"
 KINDS = ("digit_confusion", "transposition", "decimal_point", "column_shift", "scale", "fused_rows")
+# OCR slips on a scanned page: the point lost or moved, a digit lost or read twice, a
+# thousands separator read as a decimal point (the reader then keeps the printed text).
+OCR_KINDS = ("lost_point", "moved_point", "dropped_digit", "doubled_digit", "separator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +273,16 @@ def _variant(rng: random.Random, old: str, kind: str, doc: ContractFile, key: Ce
         options = sorted(mr.transpositions(old))
     elif kind == "decimal_point":
         options = sorted(mr.decimal_points(old))
+    elif kind == "lost_point":
+        options = [old.replace(".", "")] if "." in old and mr.valid(old.replace(".", "")) else []
+    elif kind == "moved_point":
+        options = sorted(c for c in mr.decimal_points(old) if "." in c)
+    elif kind == "dropped_digit":
+        options = sorted({c for i, ch in enumerate(old) if ch.isdigit()
+                          if mr.valid(c := old[:i] + old[i + 1 :]) and Decimal(c) != Decimal(old)})
+    elif kind == "doubled_digit":
+        options = sorted({c for i, ch in enumerate(old) if ch.isdigit()
+                          if Decimal(c := old[:i] + ch + old[i:]) != Decimal(old)})
     elif kind == "scale":
         v = Decimal(old)
         options = [c for c in (mr.fmt(v * mr.SCALE, decimals(old)), format((v / mr.SCALE).normalize(), "f"))
@@ -282,6 +299,39 @@ def _variant(rng: random.Random, old: str, kind: str, doc: ContractFile, key: Ce
     else:
         return None
     return rng.choice(options) if options else None
+
+
+def _grouped(old: str) -> str:
+    """As printed, with thousands separators: "1097073.43" → "1,097,073.43"."""
+    whole, _, frac = old.partition(".")
+    sign, whole = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    groups = [whole[max(0, n - 3) : n] for n in range(len(whole), 0, -3)][::-1]
+    return sign + ",".join(groups) + ("." + frac if frac else "")
+
+
+def _separator_slip(rng: random.Random, old: str) -> str | None:
+    """The printed "1,097,073.43" as OCR reads it: some (at least one) of its commas as points."""
+    printed = _grouped(old)
+    commas = [i for i, ch in enumerate(printed) if ch == ","]
+    if not commas:
+        return None
+    chosen = set(rng.sample(commas, rng.randint(1, len(commas))))
+    return "".join("." if i in chosen else ch for i, ch in enumerate(printed))
+
+
+def _read_as(doc: ContractFile, key: CellKey, text: str) -> str | None:
+    """What the grid reader keeps of an OCR'd cell's text: the amount, or nothing when the text
+    is not one (then the text stays in the provenance, the reader's flag says why)."""
+    item = doc.line_items[key.index]
+    try:
+        value = normalize_amount(text)
+    except ValueError:
+        value = None
+        item.flags = [*(item.flags or []), f"not_an_amount:{key.field[7:]}"]
+    prov = item.provenance or Provenance(method="grid", page=item.page, source="ocr")
+    prov.cells[key.field] = CellSource(page=item.page, text=text)
+    item.provenance = prov
+    return value
 
 
 def corrupt(doc: ContractFile, rng: random.Random, kind: str, tables: tuple[str, ...] | None = None,
@@ -306,9 +356,32 @@ def corrupt(doc: ContractFile, rng: random.Random, kind: str, tables: tuple[str,
         return out, Corruption(kind, ((src, v, None), (dst, None, v)))
     cells = [(k, v) for k, v in _cells(out, tables) if k.index not in (avoid or set())]
     rng.shuffle(cells)
+    if kind == "separator":
+        for key, old in cells:
+            text = _separator_slip(rng, old)
+            if text is not None:
+                new = _read_as(out, key, text)
+                out.line_items[key.index].values[key.field[7:]] = new
+                return out, Corruption(kind, ((key, old, new),))
+        return None
     for key, old in cells:
         new = _variant(rng, old, kind, out, key)
         if new is not None and new != old:
             out.line_items[key.index].values[key.field[7:]] = new
             return out, Corruption(kind, ((key, old, new),))
     return None
+
+
+def misgroup(doc: ContractFile, rng: random.Random) -> ContractFile | None:
+    """A copy where one numbered item of a 收支总表's spending half, not its first, lost its
+    numbering ("二、教育支出" read "教育支出"): the balance identities then group the rows
+    wrongly and fail for no misread figure. None when the document has no such row."""
+    out = doc.model_copy(deep=True)
+    rows = [i for i, item in enumerate(out.line_items)
+            if item.table in ("收支总表", "财政拨款收支总表") and numbering(item.name)[0] is not None
+            and any(k.startswith("支出") for k in item.values) and not item.name.startswith(("一、", "1、"))]
+    if not rows:
+        return None
+    i = rng.choice(rows)
+    out.line_items[i].name = numbering(out.line_items[i].name)[1]
+    return out
