@@ -26,11 +26,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from extractor.records import ContractFile
 from extractor.reconcile import reconcile
 from extractor.reconcile.cells import CellKey
 from extractor.reconcile.misreadings import valid
 from extractor.reconcile.synthetic import KINDS, OCR_KINDS, Corruption, corrupt, document, misgroup
+from extractor.records import ContractFile
 
 SLIPS = ("digit_confusion", "transposition", *OCR_KINDS)  # what OCR does to one figure
 PARTNER = {"收支总表": "支出总表", "财政拨款收支总表": "一般公共预算支出表"}

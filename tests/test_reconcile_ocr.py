@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from extractor.records import CellSource, ContractFile, Document, LineItem, Provenance, Status
 from extractor.reconcile import Misreading, reconcile
 from extractor.reconcile.cells import CellKey
 from extractor.reconcile.misreadings import (
@@ -18,6 +17,7 @@ from extractor.reconcile.misreadings import (
     separators,
 )
 from extractor.reconcile.synthetic import OCR_KINDS, corrupt, document
+from extractor.records import CellSource, ContractFile, Document, LineItem, Provenance, Status
 
 B, P = "基本支出", "项目支出"
 

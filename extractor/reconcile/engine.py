@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 
 from extractor.normalize import normalize_name
-from extractor.records import ContractFile, Status
 from extractor.reconcile.cells import ZERO, CellKey, read_cells
 from extractor.reconcile.fixes import Component, Fix, Layout, Repair, choose, table_tolerance
 from extractor.reconcile.identities import build
@@ -28,6 +27,7 @@ from extractor.reconcile.models import (
 )
 from extractor.reconcile.spec import Check, Workspace
 from extractor.reconcile.tables import label, table_runs
+from extractor.records import ContractFile, Status
 
 MAX_ROUNDS = 20  # each round applies at least one fix; a bound, not a budget
 _PRIORITY = {Status.unchecked: 0, Status.ok: 1, Status.inconsistent: 2, Status.corrected: 3, Status.conflict: 4}

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from extractor.records import ContractFile
 from extractor.reconcile import misreadings as mr
 from extractor.reconcile.cells import (
     Cell,
@@ -38,6 +37,7 @@ from extractor.reconcile.joint import Search, option
 from extractor.reconcile.models import IdentityKind, Misreading
 from extractor.reconcile.spec import Workspace
 from extractor.reconcile.tables import TableRun
+from extractor.records import ContractFile
 
 
 @dataclass(frozen=True, slots=True)

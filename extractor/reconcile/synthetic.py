@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from extractor.normalize import normalize_amount
-from extractor.records import CellSource, ContractFile, Document, Indicator, LineItem, Provenance
 from extractor.reconcile import misreadings as mr
 from extractor.reconcile.cells import CellKey, decimals, value_key
 from extractor.reconcile.vocab import numbering
+from extractor.records import CellSource, ContractFile, Document, Indicator, LineItem, Provenance
 
 CLASSES = [
     ("201", "一般公共服务支出"), ("204", "公共安全支出"), ("205", "教育支出"), ("207", "文化旅游体育与传媒支出"),
