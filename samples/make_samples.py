@@ -984,22 +984,39 @@ SCAN_DPI = 150
 SCAN_QUALITIES = (40, 34, 28, 24, 20, 17, 14, 12)  # tried in turn until the file fits
 
 
-def scan_image(page: pymupdf.Page, rng: np.random.Generator, dpi: int) -> Image.Image:
-    """A page as a flatbed scanner returns it: skewed, soft, grey paper, noise, dust."""
+def scan_image(page: pymupdf.Page, rng: np.random.Generator, dpi: int, *,
+               skew: tuple[float, float] = (0.3, 0.8), ink: float = 40.0, paper: float = 248.0,
+               tint: np.ndarray | None = None) -> Image.Image:
+    """A page as a flatbed scanner returns it: skewed, soft, grey paper, noise, dust.
+
+    skew: the range of the angle's size in degrees (its sign is random); ink / paper: the
+    grey levels black and white come out as; tint: an RGB factor (H x W x 3, 0..1, the
+    page's size at `dpi`) multiplied onto the page before scanning, as coloured ink on
+    paper (a red seal), which makes the scan RGB. The defaults are the samples' scans
+    (same random draws, same bytes)."""
     pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
     img = Image.frombytes("L", (pix.width, pix.height), pix.samples)
-    angle = float(rng.uniform(0.3, 0.8) * rng.choice([-1.0, 1.0]))
-    img = img.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
+    if tint is not None:
+        gray = np.asarray(img, dtype=np.float32)[:, :, None]
+        img = Image.fromarray(np.clip(gray * tint + 0.5, 0, 255).astype(np.uint8), "RGB")
+    angle = float(rng.uniform(*skew) * rng.choice([-1.0, 1.0]))
+    fill = 255 if tint is None else (255, 255, 255)
+    img = img.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=fill)
     img = img.filter(ImageFilter.GaussianBlur(0.7))  # scanner optics soften the edges
     arr = np.asarray(img, dtype=np.float32)
-    arr = 40 + arr * (208 / 255)  # paper not quite white, toner not quite black
-    h, w = arr.shape
+    arr = ink + arr * ((paper - ink) / 255)  # paper not quite white, toner not quite black
+    h, w = arr.shape[:2]
     shade = rng.normal(0, 2.5, (h // 64 + 2, w // 64 + 2)).astype(np.float32)
-    arr += np.asarray(Image.fromarray(shade).resize((w, h), Image.BILINEAR))  # uneven paper
-    arr += rng.normal(0, 2.0, arr.shape)  # sensor noise
-    specks = rng.random(arr.shape) < 0.0003  # dust
-    arr[specks] = rng.uniform(70, 170, int(specks.sum()))
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L")
+    shade = np.asarray(Image.fromarray(shade).resize((w, h), Image.BILINEAR))  # uneven paper
+    noise = rng.normal(0, 2.0, (h, w))  # sensor noise
+    if tint is not None:
+        shade, noise = shade[:, :, None], noise[:, :, None]
+    arr += shade
+    arr += noise
+    specks = rng.random((h, w)) < 0.0003  # dust
+    values = rng.uniform(70, 170, int(specks.sum()))
+    arr[specks] = values if tint is None else values[:, None]
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "L" if tint is None else "RGB")
 
 
 def scan_pdf_bytes(src: pymupdf.Document, images: list[Image.Image], quality: int) -> bytes:

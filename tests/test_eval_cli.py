@@ -168,4 +168,4 @@ def test_shipped_suites_load() -> None:
     for name in ("samples", "corpus"):
         s = load_suite(ROOT / "eval" / "suites" / f"{name}.toml")
         assert {c.strategy for c in s.cells} == {"grid", "auto"}
-    assert len(load_suite(ROOT / "eval" / "suites" / "samples.toml").documents) == 8
+    assert len(load_suite(ROOT / "eval" / "suites" / "samples.toml").documents) == 14  # 4 digital, 4 scanned, 6 scan variants

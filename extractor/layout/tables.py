@@ -99,13 +99,19 @@ def _first(pattern: re.Pattern[str], lines: list[Line]) -> str | None:
 def page_tables(page: Page, start_index: int = 0) -> list[Table]:
     """The ruled tables of one page, each with the text between it and what is above it."""
     grids = find_grids(page.number, page.rules, page.words)
+    # tables side by side (two pages on one sheet): each reads the text over its own columns
+    grids.sort(key=lambda g: (_column(g, grids), g.box[1], g.box[0]))
     free = [w for w in page.words if not any(_inside(w, g.box) for g in grids)]
-    lines = text_lines(free)
     tables: list[Table] = []
-    top = 0.0
+    side_by_side = any(_column(g, grids) for g in grids)
     for i, grid in enumerate(grids):
+        span = [g for g in grids if _column(g, grids) == _column(grid, grids)]
+        x_lo, x_hi = min(g.box[0] for g in span), max(g.box[2] for g in span)
+        # the text over its own columns where tables stand side by side; else the page's
+        # (a 单位：万元 printed right of a narrow table is still its unit)
+        lines = text_lines([w for w in free if not side_by_side or x_lo - 30 <= w.cx <= x_hi + 30])
+        top = max((g.box[3] for g in span if g.box[3] <= grid.box[1] + 1 and g is not grid), default=0.0)
         context = [ln for ln in lines if top - 1 <= ln.y1 and ln.y0 <= grid.box[1] + 1]
-        top = grid.box[3]
         header = read_header(grid)
         captions = [Line(t, *grid.box) for t in caption_texts(grid, header.header_rows)]
         title, kind = _title(context)
@@ -114,7 +120,8 @@ def page_tables(page: Page, start_index: int = 0) -> list[Table]:
             context = context + captions
         inner = text_lines([w for c in grid.cells[: max(1, header.first_body_cell)] for w in c.words])
         unit = _first(UNIT_LINE, context) or _first(UNIT_LINE, inner)
-        after = [ln for ln in lines if grid.box[3] - 1 <= ln.y0 and (i + 1 == len(grids) or ln.y1 <= grids[i + 1].box[1])]
+        nxt = [g for g in span if g.box[1] >= grid.box[3] - 1 and g is not grid]
+        after = [ln for ln in lines if grid.box[3] - 1 <= ln.y0 and (not nxt or ln.y1 <= min(g.box[1] for g in nxt))]
         empty_note = any(EMPTY_TABLE.search(ln.text) for ln in context[-3:] + after[:3]) or any(
             EMPTY_TABLE.search(c.text) for c in grid.cells
         )
@@ -136,6 +143,12 @@ def page_tables(page: Page, start_index: int = 0) -> list[Table]:
     return tables
 
 
+def _column(grid: Grid, grids: list[Grid]) -> int:
+    """0, or 1 for a grid wholly right of another grid of the page that does not overlap it
+    horizontally (the right-hand page of a two-page sheet)."""
+    return int(any(g.box[2] <= grid.box[0] for g in grids))
+
+
 def _only_totals(grid: Grid, header: Header) -> bool:
     """An empty frame: no amount, and the body prints nothing but a 合计 label."""
     texts = [normalize_name(c.text) for c in grid.cells[header.first_body_cell:] if not c.empty]
@@ -147,7 +160,8 @@ def _continues(prev: Table, nxt: Table, prev_was_last: bool) -> bool:
     if not prev_was_last or nxt.parts[0].grid.page != prev.parts[-1].grid.page + 1:
         return False
     a, b = prev.parts[-1].grid, nxt.parts[0].grid
-    same = a.n_cols == b.n_cols and all(abs(x - y) <= 4 for x, y in zip(a.xs, b.xs))
+    # columns alike, wherever the table sits (a two-page sheet prints it left, then right)
+    same = a.n_cols == b.n_cols and all(abs((x - a.xs[0]) - (y - b.xs[0])) <= 4 for x, y in zip(a.xs, b.xs))
     # an indicator table continued with fewer rules drawn (西安 p50 → p51): columns a subset
     fewer = prev.kind == "绩效目标表" and b.n_cols < a.n_cols and on_columns(b, a.xs) is not None
     # a 绩效 form whose next page, untitled, rules its own columns (广州 部门整体申报表: the

@@ -1,8 +1,21 @@
-"""Scanned pages: skew estimate and ruling lines found in the image.
+"""Scanned pages: the image cleaned and turned upright, skew, ruling lines.
 
-Pure numpy on a grayscale page image. Lines are found as long runs of dark pixels
-(a horizontal or vertical window that is all dark), after the page is deskewed, so
-the grid builder treats scanned and digital tables alike.
+Pure numpy on a page image (grayscale, or RGB for `to_gray`), in the order the reader
+applies them:
+
+* `to_gray`: an RGB page to gray with red ink (an official seal, a red stamp) turned to
+  paper, so neither the ruling-line finder nor the recogniser sees it; black stays black.
+* `stretch_contrast`: a faded scan's levels (toner grey on grey paper) stretched to a
+  normal scan's, so fixed thresholds work; a normal scan is left alone.
+* `quarter_turn`: is the text set across the image (a page fed sideways)? From how far
+  ink runs along rows vs columns once gaps between characters are closed.
+* `estimate_skew`: the small angle left (up to ±4°).
+* `text_lines`: a few text lines' boxes, which the reader recognises upright and turned
+  180° to tell an upside-down page (the recogniser's confidence is the judge).
+* `two_up_split`: a landscape sheet printing two pages side by side, split at its gutter.
+* `find_rules`: ruling lines, found as long runs of dark pixels (a horizontal or vertical
+  window that is all dark), after the page is deskewed, so the grid builder treats
+  scanned and digital tables alike.
 """
 
 from __future__ import annotations
@@ -10,6 +23,192 @@ from __future__ import annotations
 import numpy as np
 
 from extractor.read.page import Rule
+
+DARK = 160  # gray level below which a pixel of a normal (or normalised) scan is ink
+FAINT_LEN = 2.0  # a faint line must run this many times min_pt (text makes short faint runs)
+PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1/y1 exclusive
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    """Gray (uint8) of an RGB page image with red ink (a seal, a red stamp) taken off.
+
+    Red ink on paper multiplies each channel by its own factor: little in red, much in
+    green. Around solid red (a seal's ring and star; not a colour scanner's red fringes
+    along black text), where a pixel is red (its red channel above green and blue), or
+    within 3 pixels of one (a JPEG smears colour, which leaves a seal's rim grey), the ink's density is
+    solved from the ratio of the red and green channels (the ink's full factors measured
+    on the seal's densest pixels) and divided out of the red channel: what lies under the
+    seal comes back, paper as paper, a grey ruling line as that grey, black as black, so
+    the figures and lines a seal covers stay readable; what is left of the ink there
+    (light grey: a scanner's levels are not a pure product) becomes paper. Elsewhere the
+    luminance; a gray image's RGB (R=G=B) comes back unchanged."""
+    probe = rgb[::8, ::8].astype(np.int16)
+    if (probe[..., 0] == probe[..., 1]).all() and (probe[..., 1] == probe[..., 2]).all():
+        return np.ascontiguousarray(rgb[..., 0])  # a gray scan: nothing to compute
+    r = rgb[..., 0].astype(np.int32)
+    g = rgb[..., 1].astype(np.int32)
+    b = rgb[..., 2].astype(np.int32)
+    lum = ((299 * r + 587 * g + 114 * b + 500) // 1000).astype(np.uint8)
+    redness = r - np.maximum(g, b)
+    strong = redness > 60
+    # a seal is solid red over some area (its ring, its star); a colour scanner's fringes
+    # along black text are red too, but a pixel or two wide: the red that survives an
+    # erosion of 2 pixels says where a seal is
+    core = strong.copy()
+    for d in (1, 2):
+        core[d:] &= strong[:-d]
+        core[:-d] &= strong[d:]
+        core[:, d:] &= strong[:, :-d]
+        core[:, :-d] &= strong[:, d:]
+    cy, cx = np.nonzero(core)
+    if len(cy) < 50:
+        return lum
+    m = 12 + 40  # the seal's thin strokes and faint rim lie around its solid parts
+    win = (slice(max(0, cy.min() - m), cy.max() + m + 1), slice(max(0, cx.min() - m), cx.max() + m + 1))
+    ys, xs = np.nonzero(strong[win])
+    ys, xs = ys + win[0].start, xs + win[1].start
+    paper = float(np.percentile(lum[::4, ::4], 60))
+    # the ink's factors on paper where it is densest: of its pixels over paper (the
+    # brightest red quarter; over print the red channel is dark too), the least green tenth
+    rs, gs = r[ys, xs], g[ys, xs]
+    on_paper = rs >= np.percentile(rs, 75)
+    dense = on_paper & (gs <= np.percentile(gs[on_paper], 10))
+    t_red = min(0.99, float(np.median(rs[dense])) / paper)
+    t_green = min(t_red - 0.05, float(np.median(gs[dense])) / paper)
+    rw, gw = r[win].astype(np.float32), g[win].astype(np.float32)
+    q = (rw + 1) / (gw + 1)  # red / green: 1 without ink, t_red / t_green under full ink
+    den = (1 - t_red) - q * (1 - t_green)
+    den[np.abs(den) < 1e-6] = 1e-6
+    density = np.clip((1 - q) / den, 0.0, 1.0).astype(np.float32)
+    density = _max_filter(density, 2)  # its edges' colour is smeared thin: take the neighbours' density
+    under = np.minimum(rw / (1 - density * (1 - t_red)), paper)
+    under[(under > paper - 50) & (density > 0.1)] = paper
+    weight = _max_filter(np.clip((redness[win] - 8) / 25.0, 0.0, 1.0).astype(np.float32), 3)
+    lw = lum[win].astype(np.float32)
+    lum[win] = np.clip(lw + weight * (under - lw) + 0.5, 0, 255).astype(np.uint8)
+    return lum
+
+
+def _max_filter(a: np.ndarray, radius: int) -> np.ndarray:
+    """Each pixel the largest value within `radius` pixels (a square), rows then columns."""
+    out = a.copy()
+    for d in range(1, radius + 1):
+        out[d:] = np.maximum(out[d:], a[:-d])
+        out[:-d] = np.maximum(out[:-d], a[d:])
+    a = out.copy()
+    for d in range(1, radius + 1):
+        out[:, d:] = np.maximum(out[:, d:], a[:, :-d])
+        out[:, :-d] = np.maximum(out[:, :-d], a[:, d:])
+    return out
+
+
+def contrast_levels(gray: np.ndarray) -> tuple[float, float]:
+    """(ink, paper): the page's paper level (60th percentile: most of a page is paper)
+    and its ink level (the 5th percentile of what is clearly darker than the paper)."""
+    small = gray[::4, ::4]
+    paper = float(np.percentile(small, 60))
+    darker = small[small < paper - 30]
+    if darker.size < max(20, small.size // 2000):  # next to nothing printed
+        return paper, paper
+    return float(np.percentile(darker, 5)), paper
+
+
+def stretch_contrast(gray: np.ndarray, ink: float = 60.0, paper: float = 245.0, normal: float = 100.0) -> np.ndarray:
+    """A faded page's gray levels mapped linearly onto a normal scan's: its `contrast_levels`
+    to `ink` and `paper`. A normal scan's levels are about 110 and 248; `ink` is set darker
+    because a faded scan's thin lines lose more to blur, and at 105 some of its ruling lines
+    stay above the fixed dark threshold (`find_rules` misses them; 60 finds all of them on
+    samples/000_low_contrast.pdf). Pages whose levels are `normal` apart or more (every
+    ordinary scan), and blank pages, come back unchanged."""
+    lo, hi = contrast_levels(gray)
+    if hi - lo >= normal or hi - lo < 25:
+        return gray
+    out = ink + (gray.astype(np.float32) - lo) * ((paper - ink) / (hi - lo))
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _min_pool(gray: np.ndarray, f: int) -> np.ndarray:
+    """The image shrunk f times, each pixel the darkest of its block (thin lines survive)."""
+    if f <= 1:
+        return gray
+    h, w = gray.shape[0] // f * f, gray.shape[1] // f * f
+    return gray[:h, :w].reshape(h // f, f, w // f, f).min(axis=(1, 3))
+
+
+def _text_mask(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, int, float]:
+    """Ink that is not a ruling line, shrunk to about one pixel per point; the shrink
+    factor and the mask's pixels per point."""
+    f = max(1, round(dpi / 72))
+    ppt = dpi / 72 / f
+    dark = _min_pool(gray, f) < DARK
+    k = max(4, round(14 * ppt))  # a stroke 14 pt long is a rule, no character's
+    rules = _line_mask(dark, k) | _line_mask(dark.T, k).T
+    return dark & ~rules, f, ppt
+
+
+def _close_rows(mask: np.ndarray, gap: int) -> np.ndarray:
+    """Gaps of at most `gap` pixels between inked pixels of a row filled in."""
+    w = mask.shape[1]
+    x = np.arange(w)
+    last = np.maximum.accumulate(np.where(mask, x, -(10**6)), axis=1)
+    nxt = np.minimum.accumulate(np.where(mask, x, 10**6)[:, ::-1], axis=1)[:, ::-1]
+    return mask | ((nxt - last) <= gap + 1)
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    diff = np.diff(padded, axis=1)
+    return np.nonzero(diff == -1)[1] - np.nonzero(diff == 1)[1]
+
+
+def _em(text: np.ndarray) -> float | None:
+    """A text line's height in mask pixels: the median band of inked rows, or of inked
+    columns where that is smaller (the page may be turned); None without text."""
+    def median_band(flags: np.ndarray) -> float:
+        sizes = [e - s for s, e in _flag_runs(flags) if e - s >= 3]
+        return float(np.median(sizes)) if sizes else float("inf")
+
+    em = min(median_band(text.any(axis=1)), median_band(text.any(axis=0)))
+    return None if em == float("inf") else em
+
+
+def text_direction(gray: np.ndarray, dpi: int, gap_pt: float | None = 2.2) -> float:
+    """log(row-run / column-run): positive where text runs along the rows (upright or
+    upside down), negative where it runs down the columns (a page turned a quarter).
+
+    Ruling lines are removed; gaps up to `gap_pt` (between the characters of a word,
+    never between two lines of text) are closed along rows, then along columns; the
+    length-weighted mean run is a line's length one way and a character's height the
+    other. Upright pages of the samples score +0.5 (a cover) to +2.5. With gap_pt None the
+    gap is 0.45 of the text's line height (`_em`), for letter-spaced type (a real scan's
+    prose, characters 0.4 em apart, scores about -0.1 with 2.2 pt and +0.8 to +1.2 so)."""
+    text, _, ppt = _text_mask(gray, dpi)
+    if gap_pt is None:
+        em = _em(text)
+        if em is None:
+            return 0.0
+        gap = max(1, round(0.45 * em))
+    else:
+        gap = max(1, round(gap_pt * ppt))
+    rows = _run_lengths(_close_rows(text, gap)).astype(np.float64)
+    cols = _run_lengths(_close_rows(np.ascontiguousarray(text.T), gap)).astype(np.float64)
+    if rows.sum() < 200 or cols.sum() < 200:  # (next to) no text
+        return 0.0
+    return float(np.log(((rows**2).sum() / rows.sum()) / ((cols**2).sum() / cols.sum())))
+
+
+def quarter_turn(gray: np.ndarray, dpi: int, margin: float = 0.4) -> bool | None:
+    """Is the page's text set down the image (a sheet fed sideways)? True or False on
+    clear evidence: `text_direction` past ±margin with a 2.2 pt gap, else past ±0.5 with
+    the gap sized to the text (letter-spaced type); None where neither tells (next to no
+    text), which the reader takes as not turned. The sized gap only breaks a tie: its line
+    height is a guess that a busy page can get wrong."""
+    d = text_direction(gray, dpi)
+    if abs(d) <= margin:
+        d = text_direction(gray, dpi, None)
+        margin = max(margin, 0.5)
+    return True if d < -margin else False if d > margin else None
 
 
 def _profile_score(ys: np.ndarray, xs: np.ndarray, h: int, deg: float) -> float:
@@ -19,14 +218,18 @@ def _profile_score(ys: np.ndarray, xs: np.ndarray, h: int, deg: float) -> float:
     return float(np.sum(profile**2))
 
 
-def estimate_skew(gray: np.ndarray, max_deg: float = 2.0) -> float:
+def estimate_skew(gray: np.ndarray, max_deg: float = 4.0, faint: bool = False) -> float:
     """Skew angle in degrees (counter-clockwise positive, as PIL rotates) of a page image.
 
     Projection profile: at the right angle, text rows and ruling lines fall on pixel
-    rows, so the row sums of dark pixels are most uneven. A coarse pass over ±max_deg,
-    then a fine pass around the best.
+    rows, so the row sums of dark pixels are most uneven. A coarse pass in 0.1° steps over
+    ±max_deg, then a fine pass in 0.01° steps around the best. The pixels are those below
+    128 of every other row and column; with `faint` (a page printed two to a sheet, whose
+    0.4 pt lines hardly reach 128), those below DARK of the image halved by taking each
+    2×2 block's darkest. Within ±2° the angles tried are the ones tried before the range
+    grew, so an ordinary scan's estimate is unchanged to the last digit.
     """
-    small = gray[::2, ::2] < 128
+    small = _min_pool(gray, 2) < DARK if faint else gray[::2, ::2] < 128
     ys, xs = np.nonzero(small)
     if len(ys) < 50:
         return 0.0
@@ -34,7 +237,9 @@ def estimate_skew(gray: np.ndarray, max_deg: float = 2.0) -> float:
         pick = np.random.default_rng(0).choice(len(ys), 200_000, replace=False)
         ys, xs = ys[pick], xs[pick]
     h = small.shape[0]
-    coarse = max(np.arange(-max_deg, max_deg + 0.05, 0.1), key=lambda d: _profile_score(ys, xs, h, d))
+    inner = np.arange(-2.0, 2.05, 0.1)
+    outer = [d for d in np.arange(2.1, max_deg + 0.05, 0.1)]
+    coarse = max([*inner, *outer, *(-d for d in outer)], key=lambda d: _profile_score(ys, xs, h, d))
     fine = max(np.arange(coarse - 0.1, coarse + 0.101, 0.01), key=lambda d: _profile_score(ys, xs, h, d))
     return round(float(fine), 2)
 
@@ -68,16 +273,103 @@ def _line_mask(dark: np.ndarray, k: int) -> np.ndarray:
     return np.cumsum(starts, axis=1)[:, :w] > 0
 
 
-def find_rules(gray: np.ndarray, dpi: int, min_pt: float = 14.0) -> list[Rule]:
-    """Ruling segments of a (deskewed) page image, in PDF points."""
-    dark = gray < 160
+def _thin_dark(gray: np.ndarray, dark: np.ndarray, d: int, axis: int, step: int = 25) -> np.ndarray:
+    """Pixels of `dark` that are at least `step` darker than the pixels d away on both
+    sides across `axis` (0: above and below, for horizontal lines): a thin line, not
+    the inside of a filled area."""
+    g = gray.astype(np.int16)
+    before = np.full_like(g, 255)
+    after = np.full_like(g, 255)
+    if axis == 0:
+        before[d:], after[:-d] = g[:-d], g[d:]
+    else:
+        before[:, d:], after[:, :-d] = g[:, :-d], g[:, d:]
+    return dark & (before - g >= step) & (after - g >= step)
+
+
+def find_rules(gray: np.ndarray, dpi: int, min_pt: float = 14.0, faint: bool = False) -> list[Rule]:
+    """Ruling segments of a (deskewed) page image, in PDF points.
+
+    Dark pixels (< DARK) in straight runs at least `min_pt` long. With `faint`, thin
+    lines lighter than that count too where they run at least FAINT_LEN times as long:
+    pixels 40 levels below the paper that stand out by 25 from the pixels 2 pt above and
+    below (left and right, for a vertical line), as the 0.4 pt rules of pages printed two
+    to a sheet come out of a 150 dpi scan (about 190 on paper 248). Off by default: on an
+    ordinary scan its lines are dark already, and the longer window's reach past a line's
+    end would move the frame's edges by a point or two."""
+    dark = gray < DARK
     k = max(8, int(min_pt * dpi / 72))
+    lines_h = _line_mask(dark, k)
+    lines_v = _line_mask(np.ascontiguousarray(dark.T), k)
+    if faint:
+        paper = float(np.percentile(gray[::4, ::4], 60))
+        light = gray < paper - 40
+        d = max(2, round(2 * dpi / 72))
+        kf = int(FAINT_LEN * k)
+        lines_h |= _line_mask(dark | _thin_dark(gray, light, d, 0), kf)
+        lines_v |= _line_mask(np.ascontiguousarray((dark | _thin_dark(gray, light, d, 1)).T), kf)
     scale = 72.0 / dpi
     rules: list[Rule] = []
-    for r, s, e in _runs(_line_mask(dark, k), k):
+    for r, s, e in _runs(lines_h, k):
         y = (r + 0.5) * scale
         rules.append(Rule(s * scale, y, e * scale, y))
-    for c, s, e in _runs(_line_mask(dark.T, k), k):
+    for c, s, e in _runs(lines_v, k):
         x = (c + 0.5) * scale
         rules.append(Rule(x, s * scale, x, e * scale))
     return rules
+
+
+def text_lines(gray: np.ndarray, dpi: int, n: int = 4, max_len: int = 12) -> list[PxBox]:
+    """Boxes (pixels) of up to n of the page's longest text lines, one line each: rows of
+    text ink (rules removed) cut where a gap wider than the line is tall, at most `max_len`
+    line heights long. The lines an upside-down check reads."""
+    text, f, ppt = _text_mask(gray, dpi)
+    rows = text.sum(axis=1) >= 1
+    found: list[tuple[int, PxBox]] = []
+    for y0, y1 in _flag_runs(rows):
+        hgt = y1 - y0
+        if not 5 * ppt <= hgt <= 24 * ppt:  # 5-24 pt: body text, not a rule's remains or a big title
+            continue
+        band = _close_rows(text[y0:y1].any(axis=0)[None, :], hgt)[0]
+        for x0, x1 in _flag_runs(band):
+            if x1 - x0 >= 3 * hgt:
+                x1 = min(x1, x0 + max_len * hgt)
+                pad = max(1, hgt // 4)
+                box = ((x0 - pad) * f, (y0 - pad) * f, (x1 + pad) * f, (y1 + pad) * f)
+                found.append((x1 - x0, box))
+    found.sort(key=lambda t: -t[0])
+    h, w = gray.shape
+    return [(max(0, x0), max(0, y0), min(w, x1), min(h, y1)) for _, (x0, y0, x1, y1) in found[:n]]
+
+
+def _flag_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of every run of True, end exclusive."""
+    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
+    diff = np.diff(padded)
+    return list(zip(np.flatnonzero(diff == 1).tolist(), np.flatnonzero(diff == -1).tolist()))
+
+
+def two_up_split(gray: np.ndarray, dpi: int, min_gutter_pt: float = 12.0) -> int | None:
+    """Where a landscape sheet that prints two pages side by side (a 2-up print, a book
+    spread) divides, in pixels; None for a single page.
+
+    A sheet clearly wider than tall, ink on its left half, and a blank gutter (columns
+    with next to no ink, `min_gutter_pt` wide or more) across the middle fifth: a
+    title or a table running over the middle rules it out. The split is the gutter's
+    middle."""
+    h, w = gray.shape
+    if w < 1.2 * h:
+        return None
+    f = max(1, round(dpi / 72))
+    dark = _min_pool(gray, f) < 128
+    hs, ws = dark.shape
+    counts = dark.sum(axis=0)
+    blank = counts <= max(2, int(0.01 * hs))  # dust and noise are not print
+    lo, hi = int(0.4 * ws), int(0.6 * ws)
+    best: tuple[int, int] | None = None
+    for x0, x1 in _flag_runs(blank):
+        if x1 > lo and x0 < hi and x1 - x0 >= min_gutter_pt * dpi / 72 / f and (best is None or x1 - x0 > best[1] - best[0]):
+            best = (x0, x1)
+    if best is None or counts[: best[0]].sum() < 50:
+        return None
+    return (best[0] + best[1]) // 2 * f
