@@ -61,7 +61,7 @@ def _settings(config: Path | None) -> Settings:
 
 
 def _ocr(settings: Settings) -> OcrOptions:
-    return OcrOptions(engine=settings.ocr.engine, dpi=settings.ocr.dpi)
+    return OcrOptions.of(settings.ocr)
 
 
 def _version(value: bool) -> None:

@@ -56,6 +56,8 @@ class LLMSettings(BaseModel):
 class OCRSettings(BaseModel):
     engine: Literal["rapidocr", "tesseract"] = "rapidocr"
     dpi: int = Field(default=200, ge=72, le=600)
+    by_cells: bool = Field(default=True, description="read ruled cells from their ink without the text detector")
+    threads: int | None = Field(default=None, ge=1, description="pages of a document OCR'd at once (default: all cores)")
 
 
 class RunSettings(BaseModel):

@@ -197,7 +197,7 @@ def output_document(outcome: Outcome, analysis: Analysis, strategy: str, model: 
     )
 
 
-def process(path: Path, ctx: Context, on_page: Callable[[int], None] | None = None) -> Processed:
+def process(path: Path, ctx: Context, on_page: Callable[[int, bool], None] | None = None) -> Processed:
     """One PDF, end to end: read → layout → chunk → records → reconcile → typed output.
     Raises ReadError for a PDF that cannot be read; a model failure fails its chunk only."""
     start = time.monotonic()

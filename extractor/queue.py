@@ -3,7 +3,7 @@
 `items_of` (pure) turns one output document into queue items, each with its evidence:
 reconciler conflicts and printed inconsistencies with their identities and figures,
 records flagged for review (level1_from_taxonomy, project_from_neighbours,
-project_from_document, ungrounded model values), grid/model disagreements, tables left
+project_from_document, name_from_document, second_look, ungrounded model values), grid/model disagreements, tables left
 pending and the audit's error and warning findings. `Queue` keeps them in SQLite (WAL, one
 transaction per decision, an optimistic version on every item) with a record of every
 decision; `corrected` (pure) applies a document's decisions to its records, which is what
@@ -29,7 +29,8 @@ from extractor.reconcile.cells import half_unit, parse, wan
 from extractor.records import ContractFile
 
 Action = Literal["accept", "set", "reject", "skip"]
-REVIEW_FLAGS = ("level1_from_taxonomy", "project_from_neighbours", "project_from_document")
+REVIEW_FLAGS = ("level1_from_taxonomy", "project_from_neighbours", "project_from_document",
+                "name_from_document", "second_look")
 QUEUE_FILE = "queue.sqlite"
 
 
@@ -133,7 +134,9 @@ def items_of(output: str, data: dict[str, Any]) -> list[Item]:
                 if name not in REVIEW_FLAGS and name != "ungrounded":
                     continue
                 field = {"level1_from_taxonomy": "level1", "project_from_neighbours": "project",
-                         "project_from_document": "project"}.get(name, flag.split(":", 1)[-1])
+                         "project_from_document": "project", "name_from_document": "name",
+                         "second_look": flag.split(":")[1] if flag.count(":") >= 2 else ""}.get(
+                    name, flag.split(":", 1)[-1])
                 label = f"{record.get('table') or '绩效'} {record.get('name')} [{field}]"
                 cell = _cell(data, collection, i, field, label)
                 items.append(Item(key=f"flag:{collection}:{i}:{flag}", output=output,

@@ -88,6 +88,8 @@ class CellSource(BaseModel):
     page: int = Field(ge=1)
     box: Box | None = None
     text: str | None = Field(default=None, description="the printed text the value came from")
+    read: str | None = Field(default=None, exclude_if=_unset,
+                             description="what OCR first read here, where a second look at the glyph changed it")
 
 
 class Provenance(BaseModel):

@@ -134,15 +134,15 @@ class RunProgress:
         self.total_pages = sum(_page_count(f) for f in files)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("pages · docs {task.fields[docs]} · chunks {task.fields[chunks]} · tokens {task.fields[tokens]}"
+            TextColumn("pages{task.fields[ocr]} · docs {task.fields[docs]} · chunks {task.fields[chunks]} · tokens {task.fields[tokens]}"
                        "{task.fields[cost]}"),
             TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
         )
         self.n_files = len(files)
         self.docs = self.chunks = 0
         self.task = self.progress.add_task("extracting", total=self.total_pages,
-                                           docs=f"0/{self.n_files}", chunks="0", tokens="0", cost="")
-        self.pages_done = 0
+                                           docs=f"0/{self.n_files}", chunks="0", tokens="0", cost="", ocr="")
+        self.pages_done = self.ocr_pages = 0
 
     def __enter__(self) -> RunProgress:
         self.progress.start()
@@ -151,9 +151,15 @@ class RunProgress:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
-    def page(self, name: str, number: int, _: int) -> None:
+    def page(self, name: str, number: int, ocr: int) -> None:
+        """Page `number` of `name` read; `ocr`: 1 when it was OCR'd (a scan)."""
         self.pages_done += 1
-        self.progress.update(self.task, advance=1, description=f"{name[:40]} p{number}")
+        self.ocr_pages += ocr
+        self.progress.update(self.task, advance=1, description=f"{name[:40]} p{number}{' (OCR)' if ocr else ''}",
+                             ocr=self._ocr_field())
+
+    def _ocr_field(self) -> str:
+        return f" ({self.ocr_pages} by OCR)" if self.ocr_pages else ""
 
     def document(self, result, ledger) -> None:  # type: ignore[no-untyped-def]
         self.docs += 1
@@ -161,6 +167,9 @@ class RunProgress:
         # pages of skipped (resumed) or failed documents still count as done
         if result.skipped or not result.ok or not self.live_pages:
             self.progress.update(self.task, advance=max(0, (result.pages or 1)))
+            if not self.live_pages and not result.skipped:
+                self.ocr_pages += result.ocr_pages
+                self.progress.update(self.task, ocr=self._ocr_field())
         price_in, price_out, currency = self.prices
         spent = cost(ledger.run.prompt_tokens, ledger.run.completion_tokens, price_in, price_out)
         self.progress.update(self.task, docs=f"{self.docs}/{self.n_files}", chunks=str(self.chunks),

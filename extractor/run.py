@@ -230,7 +230,7 @@ def do_document(job: Job, out_dir: Path, side: _Side, done: dict[str, Any] | Non
         if (done and done.get("key") == side.key and done.get("input") == sha and done.get("status") == "ok"
                 and _trusted(target, done.get("output"))):
             return DocResult(**{**done["result"], "skipped": True}), done
-        done_ = process(job.path, side.ctx, on_page=(lambda n: on_page(job.name, n, 0)) if on_page else None)
+        done_ = process(job.path, side.ctx, on_page=(lambda n, ocr: on_page(job.name, n, int(ocr))) if on_page else None)
         text = dumps_contract(done_.output.model_dump(mode="json", exclude_none=False))
         write_atomic(target, text)
         pages, outcome = done_.analysis.pdf.pages, done_.outcome
@@ -278,7 +278,7 @@ def run_batch(jobs: list[Job] | list[Path], out_dir: Path, settings: Settings, s
         stale.unlink(missing_ok=True)
     state = _load_state(out_dir) if resume else {}
     summary = RunSummary(ledger=Ledger(budget=settings.run.token_budget))
-    ocr = OcrOptions(engine=settings.ocr.engine, dpi=settings.ocr.dpi)
+    ocr = OcrOptions.of(settings.ocr)
     book = LayoutBook.load(settings.cache_dir)
     given = contextlib.nullcontext(model) if model is not None else None
     with given or open_model(settings, strategy, summary.ledger, prompt_versions) as model:

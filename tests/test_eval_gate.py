@@ -1,4 +1,4 @@
-"""The regression gate: grid strategy on the digital samples (+ corpus gold documents when
+"""The regression gate: grid strategy on the samples (digital and scanned) (+ corpus gold documents when
 ../shared/corpus is there) must not score below eval/baselines/grid.json anywhere.
 
 Raise the baseline after an improvement (see eval/README.md):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extractor.extract.ocr_names import settle_ocr_projects
+from extractor.extract.ocr_names import settle_ocr_names, settle_ocr_projects
 from extractor.records import Indicator, LineItem
 
 
@@ -29,3 +29,24 @@ def test_names_left_alone_off_ocr_pages_when_known_or_when_ambiguous() -> None:
     assert [i.project for i in got] == ["乡铺司法所经费", "法律援助经费", "法律顾问经费", "法律援助经费"]
     amb = settle_ocr_projects([_ind("法律X助经费", 14)], ITEMS + [_item("法律求助经费")], {14})
     assert amb[0].project == "法律X助经费" and amb[0].flags is None  # two names one apart: no guess
+
+
+def _coded(name: str, page: int, table: str = "支出总表") -> LineItem:
+    return LineItem(table=table, code="201", name=name, values={"合计": "10.00"}, unit="万元", page=page)
+
+
+def test_a_subject_name_that_lost_a_character_takes_the_name_its_code_has_elsewhere() -> None:
+    items = [_coded("一般公共服务支出", 3), _coded("般公共服务支出", 5, "一般公共预算支出表"),
+             _coded("一般公共服务支出", 6, "项目支出表")]
+    got = settle_ocr_names(items, {3, 5, 6})
+    assert [i.name for i in got] == ["一般公共服务支出"] * 3
+    assert got[1].flags == ["name_from_document:般公共服务支出"] and got[0].flags is None
+
+
+def test_a_subject_name_is_not_repaired_on_a_tie_off_ocr_pages_or_when_short() -> None:
+    tie = [_coded("一般公共服务支出", 3), _coded("般公共服务支出", 5)]
+    assert [i.name for i in settle_ocr_names(tie, {3, 5})] == ["一般公共服务支出", "般公共服务支出"]
+    text_page = [_coded("一般公共服务支出", 3), _coded("一般公共服务支出", 4), _coded("般公共服务支出", 5)]
+    assert settle_ocr_names(text_page, {3, 4})[2].name == "般公共服务支出"  # p5 has a text layer
+    short = [_coded("其他", 3), _coded("其他", 4), _coded("其它", 5)]
+    assert settle_ocr_names(short, {3, 4, 5})[2].name == "其它"

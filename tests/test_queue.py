@@ -177,3 +177,15 @@ def test_conflict_cells_come_from_the_refs_the_reconciler_gives_indicators_inclu
                                               "refs": [{"collection": "indicators", "index": 0, "field": "level2"}]}]}}
     (item,) = items_of("d.json", data)
     assert [(c.collection, c.field, c.value, c.page) for c in item.cells] == [("indicators", "level2", "社会效益指标", 2)]
+
+
+def test_a_second_look_on_a_scan_is_queued_with_both_readings() -> None:
+    data = {"document": {"file": "d.pdf", "sha256": "0" * 64},
+            "indicators": [{"scope": "项目", "project": "p", "level1": "产出指标", "level2": "数量指标",
+                            "name": "购买图书", "operator": "≥", "value": "4", "unit": "批次", "page": 10,
+                            "flags": ["second_look:operator:2"],
+                            "provenance": {"page": 10, "cells": {"operator": {
+                                "page": 10, "box": [1, 2, 3, 4], "text": "≥", "read": "2"}}}}]}
+    (item,) = items_of("d.json", data)
+    assert item.kind == "flag" and item.message.startswith("second_look:operator:2")
+    assert [(c.field, c.value, c.printed, c.box) for c in item.cells] == [("operator", "≥", "≥", (1, 2, 3, 4))]

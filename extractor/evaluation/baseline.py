@@ -24,13 +24,20 @@ ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "eval" / "baselines" / "grid.json"
 GOLD = ROOT / "eval" / "gold"
 CORPUS = ROOT.parent / "shared" / "corpus"
-SAMPLES = ("samples/000.pdf", "samples/002.pdf", "samples/003.pdf", "samples/004.pdf")
+SAMPLES = (
+    "samples/000.pdf", "samples/002.pdf", "samples/003.pdf", "samples/004.pdf",
+    # scans (OCR): the samples' scanned copies and the scans users meet (turned, skewed,
+    # stamped, two pages a sheet, faded)
+    "samples/000_scan.pdf", "samples/002_scan.pdf", "samples/003_scan.pdf", "samples/004_scan.pdf",
+    "samples/000_upside_down.pdf", "samples/000_rot90.pdf", "samples/000_skew3.pdf", "samples/000_stamp.pdf",
+    "samples/000_two_up.pdf", "samples/000_low_contrast.pdf",
+)
 FIGURES = ("precision", "recall", "f1", "row_recall")
 EPS = 1e-9
 
 
 def gate_documents(root: Path = ROOT, corpus: Path = CORPUS) -> list[tuple[Path, Path]]:
-    """(pdf, gold file) pairs the gate scores: digital samples, then corpus gold documents present."""
+    """(pdf, gold file) pairs the gate scores: samples (digital and scanned), then corpus gold documents present."""
     gold = {}
     for p in sorted((root / "eval" / "gold").glob("*.json")):
         gold[json.loads(p.read_text(encoding="utf-8"))["document"]["file"]] = p
@@ -55,10 +62,11 @@ def measure(root: Path = ROOT, corpus: Path = CORPUS) -> dict[str, Any]:
     """Extract every gate document with the grid strategy (no model) and score it."""
     from extractor.evaluation.score import score_document
     from extractor.pipeline import analyse, extract
+    from extractor.read.pdf import OcrOptions
 
     docs = {}
-    for pdf, gold in gate_documents(root, corpus):
-        out = extract(analyse(pdf), "grid", None).doc.model_dump(mode="json")
+    for pdf, gold in gate_documents(root, corpus):  # scanned pages OCR'd with the default [ocr] settings
+        out = extract(analyse(pdf, OcrOptions()), "grid", None).doc.model_dump(mode="json")
         docs[pdf.name] = doc_entry(score_document(json.loads(gold.read_text(encoding="utf-8")), out))
     return {"strategy": "grid", "documents": docs, "overall": pooled_figures(docs, list(docs))}
 

@@ -58,7 +58,7 @@ def join_code(parts: list[str]) -> str:
 
 
 def _source(cell: Cell, page: int) -> CellSource:
-    return CellSource(page=page, box=cell.box, text=cell.text)
+    return CellSource(page=page, box=cell.box, text=cell.text, read=cell.first_read)
 
 
 class _CodeFill:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from extractor.extract.document import Analysis, document_record, title_scope
 from extractor.extract.grid import project_amounts, read_line_items, unreadable
 from extractor.extract.indicators import is_indicator_table, read_indicators
-from extractor.extract.ocr_names import settle_ocr_projects
+from extractor.extract.ocr_names import flag_second_looks, settle_ocr_names, settle_ocr_projects
 from extractor.extract.prose import read_prose
 from extractor.layout.tables import Table
 from extractor.layouts import LayoutBook, apply_layout, header_block, problems
@@ -84,6 +84,8 @@ def grid_read(analysis: Analysis, book: LayoutBook | None = None) -> tuple[Contr
             pending.append(Pending(chunk.id, chunk.pages, ["indicator prose without numbered headings"]))
     ocr_pages = {p.number for p in analysis.pdf.pages if p.source == "ocr"}
     if ocr_pages:
+        items = flag_second_looks(settle_ocr_names(items, ocr_pages))
+        indicators = flag_second_looks(indicators)
         indicators = settle_ocr_projects(indicators, items, ocr_pages)
     doc = ContractFile(
         document=document_record(analysis.pdf, analysis.tables), line_items=items, indicators=indicators

@@ -437,7 +437,7 @@ def settle_boundaries(inds: list[Indicator], places: list[_Place]) -> list[Indic
 
 
 def _source(grid: Grid, cell: Cell) -> CellSource:
-    return CellSource(page=grid.page, box=cell.box, text=cell.text)
+    return CellSource(page=grid.page, box=cell.box, text=cell.text, read=cell.first_read)
 
 
 def _blank_own(grid: Grid, row: int, columns: dict[str, int] | None, field: str) -> bool:

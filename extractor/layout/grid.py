@@ -8,7 +8,7 @@ merged cell. Words are placed by their centre. Pure functions, no PyMuPDF.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractor.read.page import Rule, Word
 
@@ -40,6 +40,13 @@ class Cell:
     @property
     def empty(self) -> bool:
         return not self.text.strip()
+
+    @property
+    def first_read(self) -> str | None:
+        """The cell's text as OCR first read it, where a second look changed a word; else None."""
+        if not any(w.first is not None for w in self.words):
+            return None
+        return _line_text([replace(w, text=w.first) if w.first is not None else w for w in self.words])
 
 
 @dataclass(slots=True)
@@ -241,11 +248,11 @@ def _trim_edges(xs: list[float], words: list[Word]) -> list[float]:
     return xs
 
 
-def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
-    """Every ruled table on a page, top to bottom."""
+def _frames(rules: list[Rule]) -> list[tuple[Box, list[float], list[float], list[_Seg], list[_Seg]]]:
+    """Each ruled frame of a page: its column and row boundaries and its segments."""
     hs = _merge_segments([_Seg((r.y0 + r.y1) / 2, r.x0, r.x1) for r in rules if r.horizontal])
     vs = _merge_segments([_Seg((r.x0 + r.x1) / 2, r.y0, r.y1) for r in rules if not r.horizontal])
-    grids = []
+    out = []
     for ch, cv in _components(hs, vs):
         if not ch or not cv:
             continue
@@ -263,6 +270,14 @@ def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
         # One row is a table only with several columns (a table's last row alone on a page).
         if len(ys) == 2 and (len(xs) < 4 or (x_hi - x_lo) < _MIN_ROW_W):
             continue
+        out.append(((x_lo, y_lo, x_hi, y_hi), xs, ys, ch, cv))
+    return out
+
+
+def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
+    """Every ruled table on a page, top to bottom."""
+    grids = []
+    for (x_lo, y_lo, x_hi, y_hi), xs, ys, ch, cv in _frames(rules):
         inside = [w for w in words if x_lo <= w.cx <= x_hi and y_lo <= w.cy <= y_hi]
         xs = _trim_edges(xs, inside)
         grid = build_grid(page, xs, ys, ch, cv, inside)
@@ -271,6 +286,16 @@ def find_grids(page: int, rules: list[Rule], words: list[Word]) -> list[Grid]:
         grids.append(grid)
     grids.sort(key=lambda g: (g.box[1], g.box[0]))
     return grids
+
+
+def ruled_cells(rules: list[Rule]) -> list[tuple[Box, list[Box]]]:
+    """Each ruled frame's box and the boxes of its cells (merged cells as one), before any
+    text is placed: where a scanned page's OCR may read cell by cell."""
+    out = []
+    for _, xs, ys, ch, cv in _frames(rules):
+        grid = build_grid(0, xs, ys, ch, cv, [])
+        out.append((grid.box, [c.box for c in grid.cells]))
+    return out
 
 
 def on_columns(grid: Grid, xs: list[float], tol: float = 4.0) -> Grid | None:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Protocol
 from extractor.errors import ExtractorError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pymupdf
 
 ENGINES = ("rapidocr", "tesseract")
@@ -68,6 +69,14 @@ PixelItem = tuple[str, tuple[float, float, float, float], float]
 class _Engine(Protocol):
     def __call__(self, pix: "pymupdf.Pixmap") -> list[PixelItem]: ...
 
+    def detect(self, image: "np.ndarray") -> list[PixelItem]:
+        """Text lines found and read in a 3-channel image (BGR), boxes in its pixels."""
+        ...
+
+    def recognise(self, crops: list["np.ndarray"]) -> list[tuple[str, float]]:
+        """The text of each crop (one line of text each, 3-channel), with a confidence."""
+        ...
+
 
 # --------------------------------------------------------------------------- RapidOCR
 
@@ -94,14 +103,36 @@ class _RapidOcr:
         # The 180° line classifier is off: pages are rendered upright (page
         # rotation applied) and on budget tables it flips short cells ("99" read
         # as "66", "0.00" as "000").
-        self._ocr = RapidOCR(params={"Global.log_level": "warning", "Global.use_cls": False})
+        self._ocr = RapidOCR(params={
+            "Global.log_level": "error", "Global.use_cls": False,  # not "the detection result is empty" per blank band
+            # Detect at the image's own size, shrunk only past 2000 px (as the whole page always
+            # was): the default ("min" 736) blows a 100 px strip of a page up to 736 px high.
+            "Det.limit_type": "max", "Det.limit_side_len": 2000,
+            # One thread a call: `read_pdf` runs a document's pages on all cores at once,
+            # which keeps them busier than one page on several threads (about 1.6 cores).
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+        })
 
     def __call__(self, pix: "pymupdf.Pixmap") -> list[PixelItem]:
         import numpy as np
 
         rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
-        bgr = np.ascontiguousarray(rgb[:, :, ::-1])  # ndarray input is taken as BGR
-        result = self._ocr(bgr)
+        return self.detect(np.ascontiguousarray(rgb[:, :, ::-1]))  # ndarray input is taken as BGR
+
+    def recognise(self, crops: list["np.ndarray"]) -> list[tuple[str, float]]:
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        if not crops:
+            return []
+        out = self._ocr._load_rec_model()(TextRecInput(img=crops))
+        return [(t, float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
+
+    def detect(self, image: "np.ndarray") -> list[PixelItem]:
+        if image.ndim == 2:
+            import numpy as np
+
+            image = np.ascontiguousarray(np.repeat(image[:, :, None], 3, axis=2))
+        result = self._ocr(image)
         if result.boxes is None or result.txts is None:
             return []
         items: list[PixelItem] = []
@@ -145,8 +176,23 @@ class _Tesseract:
         self._cmd = [exe, "stdin", "stdout", "-l", lang, "--psm", str(psm), "tsv"]
 
     def __call__(self, pix: "pymupdf.Pixmap") -> list[PixelItem]:
-        png = pix.tobytes("png")
-        proc = subprocess.run(self._cmd, input=png, capture_output=True, check=False)
+        return self._items(pix.tobytes("png"))
+
+    def detect(self, image: "np.ndarray") -> list[PixelItem]:
+        return self._items(_png(image))
+
+    def recognise(self, crops: list["np.ndarray"]) -> list[tuple[str, float]]:
+        """Each crop read as one line of text (page segmentation mode 7)."""
+        cmd = [*self._cmd[:-3], "--psm", "7", "tsv"]
+        out = []
+        for crop in crops:
+            items = self._items(_png(crop), cmd)
+            text = "".join(t for t, _, _ in items)
+            out.append((text, min((c for _, _, c in items), default=0.0)))
+        return out
+
+    def _items(self, png: bytes, cmd: list[str] | None = None) -> list[PixelItem]:
+        proc = subprocess.run(cmd or self._cmd, input=png, capture_output=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"tesseract failed: {proc.stderr.decode(errors='replace')}")
         rows = csv.DictReader(
@@ -186,6 +232,14 @@ class _Tesseract:
         y1 = max(int(r["top"]) + int(r["height"]) for r in group)
         conf = min(max(float(r["conf"]), 0.0) for r in group) / 100.0
         return text, (float(x0), float(y0), float(x1), float(y1)), conf
+
+
+def _png(image: "np.ndarray") -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, "PNG")
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------- public

@@ -20,6 +20,7 @@ class Word:
     y1: float
     ocr: bool = False
     conf: float = 1.0
+    first: str | None = None  # what OCR first read, where a second look changed `text`
 
     @property
     def cx(self) -> float:

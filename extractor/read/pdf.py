@@ -7,9 +7,11 @@ This is the only module that opens PDFs. Pages without a text layer are marked
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pymupdf
@@ -185,39 +187,180 @@ def open_pdf(path: Path) -> pymupdf.Document:
 class OcrOptions:
     engine: str = "rapidocr"
     dpi: int = 200
+    by_cells: bool = True  # read ruled cells without the detector (cellocr); False: detector on the whole page
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # pages OCR'd at once
+
+    @classmethod
+    def of(cls, settings) -> "OcrOptions":  # type: ignore[no-untyped-def]
+        """From the `[ocr]` settings (`extractor.config.OCRSettings`)."""
+        return cls(engine=settings.engine, dpi=settings.dpi, by_cells=settings.by_cells,
+                   threads=settings.threads or os.cpu_count() or 1)
+
+
+def render(page: pymupdf.Page, dpi: int):  # type: ignore[no-untyped-def]
+    """The page as displayed, an RGB array at `dpi` (PyMuPDF: call from one thread only)."""
+    import numpy as np
+
+    pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
+    return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
 
 
 def ocr_scanned_page(page: pymupdf.Page, read: Page, options: OcrOptions) -> Page:
-    """Words and ruling lines of a page without a text layer, from its image.
+    """`ocr_image` of the page rendered at the options' dpi."""
+    return ocr_image(render(page, options.dpi), read, options)
 
-    The image is deskewed first; words and rules then share the deskewed frame (within
-    a degree of the printed page), in points, like a digital page's.
+
+def ocr_image(rgb, read: Page, options: OcrOptions) -> Page:  # type: ignore[no-untyped-def]
+    """Words and ruling lines of a page without a text layer, from its image (one page:
+    `read_pdf` reads a document's pages with `scan_image` and `finish_scans`)."""
+    return finish_scans([scan_image(rgb, read, options)], options)[0]
+
+
+@dataclass(slots=True)
+class Scanned:
+    """A page read from its image, before the document-wide second look."""
+
+    page: Page
+    rules: list[Rule]
+    readings: list  # cellocr.Reading, boxes in the upright image's pixels
+    turn: int
+    skew: float
+
+
+def scan_image(rgb, read: Page, options: OcrOptions) -> Scanned:  # type: ignore[no-untyped-def]
+    """What the recogniser reads on a page image (thread-safe: numpy and the engine only).
+
+    The image is cleaned (red seals out, faded levels stretched), turned upright (a page
+    fed sideways or upside down) and deskewed first; words and rules then share that
+    frame (within a degree of the printed page), in points, like a digital page's. A page
+    turned a quarter reads with its width and height swapped, and `skew` holds the whole
+    turn found (e.g. 90.4). A sheet printing two pages side by side is read half by half.
     """
+    from extractor.read.scan import find_rules, two_up_split
+
+    gray, turn, skew = _upright_image(rgb, options)
+    if turn % 180:
+        read.width, read.height = read.height, read.width
+    split = two_up_split(gray, options.dpi)
+    rules = find_rules(gray, options.dpi, faint=split is not None)  # a 2-up print's rules are thin
+    return Scanned(read, rules, _recognise_halves(gray, rules, options, split), turn, skew)
+
+
+def finish_scans(scans: list[Scanned], options: OcrOptions) -> list[Page]:
+    """The pages' words, after one-glyph cells got a second look against the glyphs their
+    column prints clearly anywhere in the document (`cellocr.second_look`)."""
+    from extractor.read import cellocr
+
+    flat = [(k, r) for k, sc in enumerate(scans) for r in sc.readings]
+    looked = cellocr.second_look([r for _, r in flat])
+    per_page: list[list] = [[] for _ in scans]
+    for (k, _), r in zip(flat, looked, strict=True):
+        per_page[k].append(r)
+    scale = 72.0 / options.dpi
+    pages = []
+    for sc, readings in zip(scans, per_page, strict=True):
+        words = [
+            Word(r.text, r.band.x0 * scale, r.band.y0 * scale, r.band.x1 * scale, r.band.y1 * scale,
+                 ocr=True, conf=r.conf, first=r.first)
+            for r in readings if r.text.strip()
+        ]
+        read = sc.page
+        read.words = split_at_rules(_without_stamps(words), sc.rules)
+        read.rules = sc.rules
+        read.source = "ocr" if read.words else "empty"
+        read.skew = round((sc.turn + sc.skew + 180) % 360 - 180, 2)
+        pages.append(read)
+    return pages
+
+
+def _upright_image(rgb, options: OcrOptions):  # type: ignore[no-untyped-def]
+    """The page image as the recogniser should see it: gray, red ink (a seal) made paper,
+    faded levels stretched, turned upright, deskewed. Returns it with the turn (0, 90,
+    180 or 270: degrees counter-clockwise the scan was turned) and the skew (degrees)."""
     import numpy as np
     from PIL import Image
 
-    from extractor.read.ocr import get_engine
-    from extractor.read.scan import estimate_skew, find_rules
+    from extractor.read import scan
 
-    pix = page.get_pixmap(dpi=options.dpi, colorspace=pymupdf.csGRAY, alpha=False)
-    gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width)
-    skew = estimate_skew(gray)
+    gray = scan.stretch_contrast(scan.to_gray(rgb))
+    k = 0  # quarter turns counter-clockwise applied to the image
+    if scan.quarter_turn(gray, options.dpi):  # text runs down the image: turn it; the 180° check settles which way
+        k = 1
+        gray = np.ascontiguousarray(np.rot90(gray, k))
+    skew = scan.estimate_skew(gray, faint=scan.two_up_split(gray, options.dpi) is not None)  # 2-up: thin lines
     if abs(skew) >= 0.05:
         gray = np.asarray(Image.fromarray(gray).rotate(-skew, resample=Image.BICUBIC, fillcolor=255))
-    rules = find_rules(gray, options.dpi)
-    rgb = np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
-    image = pymupdf.Pixmap(pymupdf.csRGB, rgb.shape[1], rgb.shape[0], rgb.tobytes(), 0)
-    scale = 72.0 / options.dpi
-    words = [
-        Word(text, x0 * scale, y0 * scale, x1 * scale, y1 * scale, ocr=True, conf=conf)
-        for text, (x0, y0, x1, y1), conf in get_engine(options.engine)(image)
-        if text.strip()
-    ]
-    read.words = split_at_rules(_without_stamps(words), rules)
-    read.rules = rules
-    read.source = "ocr" if read.words else "empty"
-    read.skew = skew
-    return read
+    if _upside_down(gray, options):
+        k += 2
+        gray = np.ascontiguousarray(gray[::-1, ::-1])
+    return gray, (-90 * k) % 360, skew
+
+
+def _upside_down(gray, options: OcrOptions, n: int = 3) -> bool:  # type: ignore[no-untyped-def]
+    """Does the (deskewed) page read better turned 180°? A few of its longest text lines
+    are recognised as they are; only when the recogniser is unsure of them are they read
+    turned too, and the page is turned when that reads clearly better, and well. Whole lines, not
+    the engine's angle classifier, which flips short number cells ("99" read as "66")."""
+    from extractor.read.ocr import get_engine
+    from extractor.read.scan import text_lines
+
+    engine = get_engine(options.engine)
+    boxes = text_lines(gray, options.dpi, n)
+    if not boxes or not hasattr(engine, "recognise"):  # an engine that cannot read a line alone: no check
+        return False
+    crops = [gray[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]
+    upright = _lines_confidence(engine, crops)
+    if upright >= 0.93 * len(crops):
+        return False
+    turned = _lines_confidence(engine, [c[::-1, ::-1] for c in crops])
+    return turned - upright > 0.15 * len(crops) and turned > 0.7 * len(crops)
+
+
+def _lines_confidence(engine, crops) -> float:  # type: ignore[no-untyped-def]
+    """Sum over the crops (one text line each) of the engine's line recogniser's confidence."""
+    import numpy as np
+
+    return float(sum(conf for _, conf in engine.recognise([np.ascontiguousarray(np.repeat(c[:, :, None], 3, axis=2)) for c in crops])))
+
+
+def _recognise_halves(gray, rules: list[Rule], options: OcrOptions, split: int | None):  # type: ignore[no-untyped-def]
+    """`_recognise` on the page, or on each half of a two-page sheet (`split`: the gutter's
+    x in pixels) as its own image, boxes put back in the sheet's pixels."""
+    import numpy as np
+
+    if split is None:
+        return _recognise(gray, rules, options)
+    cut = split * 72.0 / options.dpi
+    left = [r for r in rules if (r.x0 + r.x1) / 2 < cut]
+    right = [Rule(r.x0 - cut, r.y0, r.x1 - cut, r.y1) for r in rules if (r.x0 + r.x1) / 2 >= cut]
+    readings = list(_recognise(np.ascontiguousarray(gray[:, :split]), left, options))
+    readings += [r.shifted(split) for r in _recognise(np.ascontiguousarray(gray[:, split:]), right, options)]
+    return readings
+
+
+def _recognise(gray, rules: list[Rule], options: OcrOptions):  # type: ignore[no-untyped-def]
+    """What the engine reads on a deskewed page image (`cellocr.Reading`s, boxes in its
+    pixels): cell by cell inside the ruled grids and line by line outside them
+    (`cellocr.read_cells`); with `by_cells` off, the detector on the whole page."""
+    import numpy as np
+
+    from extractor.layout.grid import ruled_cells
+    from extractor.read import cellocr
+    from extractor.read.ocr import get_engine
+
+    engine = get_engine(options.engine)
+    if not options.by_cells:
+        page = (0, 0, gray.shape[1], gray.shape[0])
+        return [cellocr.Reading(cellocr.Band(int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))), page, text, conf)
+                for text, (x0, y0, x1, y1), conf in engine.detect(np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2)))]
+    s = options.dpi / 72.0
+
+    def px(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        return (int(round(box[0] * s)), int(round(box[1] * s)), int(round(box[2] * s)), int(round(box[3] * s)))
+
+    frames = ruled_cells(rules)
+    cells = [px(b) for _, boxes in frames for b in boxes]
+    return cellocr.read_cells(gray, cells, [px(g) for g, _ in frames], engine.recognise, engine.detect)
 
 
 def _without_stamps(words: list[Word], factor: float = 1.6, short: int = 3) -> list[Word]:
@@ -233,22 +376,44 @@ def _without_stamps(words: list[Word], factor: float = 1.6, short: int = 3) -> l
 
 def read_pdf(path: Path, ocr: OcrOptions | None = None, on_page=None) -> PdfDocument:  # type: ignore[no-untyped-def]
     """Pages with words and rules. Pages without a text layer are OCR'd when `ocr` is
-    given, else they come back empty with `image_only=True`. `on_page(n)` is called
-    after each page (progress)."""
+    given, else they come back empty with `image_only=True`.
+
+    OCR runs on `ocr.threads` pages at once: pages are rendered here one by one (PyMuPDF
+    is not thread-safe) and read on a thread pool (the engine and numpy release the GIL);
+    the second look then runs over the whole document. `on_page(n, ocr)` is called for
+    each page in page order once it is read, `ocr` telling whether it was OCR'd (progress).
+    """
     doc = open_pdf(path)
-    pages = []
+    reads: list[Page | Scanned] = []
     try:
-        for page in doc:
-            read = read_page(page)
-            if ocr is not None and read.image_only:
-                read = ocr_scanned_page(page, read, ocr)
-            pages.append(read)
-            if on_page is not None:
-                on_page(read.number)
+        with ThreadPoolExecutor(max_workers=max(1, ocr.threads if ocr else 1)) as pool:
+            pending: list[tuple[Page, Future[Scanned] | None]] = []
+            window = 2 * (ocr.threads if ocr else 1)  # pages rendered ahead of the readers
+
+            def settle(limit: int) -> None:
+                while len(pending) > limit:
+                    read, job = pending.pop(0)
+                    reads.append(read if job is None else job.result())
+                    if on_page is not None:
+                        on_page(read.number, job is not None)
+
+            for page in doc:
+                read = read_page(page)
+                job = None
+                if ocr is not None and read.image_only:
+                    job = pool.submit(scan_image, render(page, ocr.dpi), read, ocr)
+                pending.append((read, job))
+                settle(window)
+            settle(0)
+        scans = [r for r in reads if isinstance(r, Scanned)]
+        if scans:
+            assert ocr is not None
+            finished = iter(finish_scans(scans, ocr))
+            reads = [next(finished) if isinstance(r, Scanned) else r for r in reads]
     except ReadError:
         raise
     except Exception as exc:
-        raise ReadError(f"{path}: failed while reading page {len(pages) + 1}: {exc}") from exc
+        raise ReadError(f"{path}: failed while reading page {len(reads) + 1}: {exc}") from exc
     finally:
         doc.close()
-    return PdfDocument(path=path, sha256=sha256_file(path), pages=pages)
+    return PdfDocument(path=path, sha256=sha256_file(path), pages=[r for r in reads if isinstance(r, Page)])
