@@ -7,9 +7,9 @@ total, the pages OCR'd, wall seconds per page, CPU seconds per page (all threads
 the engine and the dpi. Run it in two checkouts to compare two versions side by side
 on the same pages, e.g. today's against the commit before a change:
 
-    git worktree add /tmp/before <commit>
-    (cd /tmp/before && PYTHONPATH=. python /path/to/bench/ocr_speed.py)   # that version's reader
-    python bench/ocr_speed.py                                             # this one
+    git worktree add ../before <commit>
+    (cd ../before && PYTHONPATH=. python ../<this checkout>/bench/ocr_speed.py)   # that version's reader
+    python bench/ocr_speed.py                                                    # this one
 
 The script only uses `read_pdf(path, ocr=OcrOptions(engine=…, dpi=…))`, which both
 versions have. The engine is created (models loaded) before the clock starts.

@@ -86,13 +86,11 @@ def _bands(dark: np.ndarray, line_h: float) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
-def _pieces(cols: np.ndarray, gap: float | None) -> list[tuple[int, int]]:
-    """Column runs of ink, split where at least `gap` columns of paper run (None: one piece)."""
+def _pieces(cols: np.ndarray, gap: float) -> list[tuple[int, int]]:
+    """Column runs of ink, split where at least `gap` columns of paper run."""
     ink = np.flatnonzero(cols)
     if len(ink) == 0:
         return []
-    if gap is None:
-        return [(int(ink[0]), int(ink[-1]) + 1)]
     out = [[int(ink[0]), int(ink[0]) + 1]]
     for x in ink[1:].tolist():
         if x - out[-1][1] >= gap:
@@ -188,10 +186,6 @@ class Reading:
     conf: float
     patch: np.ndarray | None = None
     first: str | None = None  # what the recogniser read, when a second look changed it
-
-    def item(self, dx: int = 0) -> PixelItem:
-        b = self.band
-        return self.text, (float(b.x0 + dx), float(b.y0), float(b.x1 + dx), float(b.y1)), self.conf
 
     def shifted(self, dx: int) -> "Reading":
         b, c = self.band, self.cell
@@ -343,16 +337,18 @@ def read_cells(
             readings.append(Reading(b, box, text, conf, glyph_patch(gray, b, line_h) if glyph else None))
         readings += [Reading(b, page, text, conf) for b, (text, conf) in zip(free, texts[len(located):], strict=True)]
     for b in tall:
-        readings += _detected(rest, (b.x0 - 4, b.y0 - 4, b.x1 + 4, b.y1 + 4), page, detect)
+        readings += detected(rest, (b.x0 - 4, b.y0 - 4, b.x1 + 4, b.y1 + 4), page, detect)
     for box in prose:
-        readings += _detected(gray, (box[0] + 3, box[1] + 3, box[2] - 3, box[3] - 3), box, detect)
+        readings += detected(gray, (box[0] + 3, box[1] + 3, box[2] - 3, box[3] - 3), box, detect)
     return readings
 
 
-def _detected(gray: np.ndarray, region: PxBox, cell: PxBox,
-              detect: Callable[[np.ndarray], list[PixelItem]]) -> list[Reading]:
+def detected(gray: np.ndarray, region: PxBox, cell: PxBox,
+             detect: Callable[[np.ndarray], list[PixelItem]]) -> list[Reading]:
+    """What the detector finds and reads in `region` of the page, as readings of `cell`."""
     x0, y0 = max(0, region[0]), max(0, region[1])
     out = []
     for text, (a, c, d, e), conf in detect(np.ascontiguousarray(gray[y0 : region[3], x0 : region[2]])):
-        out.append(Reading(Band(int(a) + x0, int(c) + y0, int(np.ceil(d)) + x0, int(np.ceil(e)) + y0), cell, text, conf))
+        band = Band(int(a) + x0, int(c) + y0, int(np.ceil(d)) + x0, int(np.ceil(e)) + y0)
+        out.append(Reading(band, cell, text, conf))
     return out

@@ -205,17 +205,6 @@ def render(page: pymupdf.Page, dpi: int):  # type: ignore[no-untyped-def]
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
 
 
-def ocr_scanned_page(page: pymupdf.Page, read: Page, options: OcrOptions) -> Page:
-    """`ocr_image` of the page rendered at the options' dpi."""
-    return ocr_image(render(page, options.dpi), read, options)
-
-
-def ocr_image(rgb, read: Page, options: OcrOptions) -> Page:  # type: ignore[no-untyped-def]
-    """Words and ruling lines of a page without a text layer, from its image (one page:
-    `read_pdf` reads a document's pages with `scan_image` and `finish_scans`)."""
-    return finish_scans([scan_image(rgb, read, options)], options)[0]
-
-
 @dataclass(slots=True)
 class Scanned:
     """A page read from its image, before the document-wide second look."""
@@ -320,7 +309,8 @@ def _lines_confidence(engine, crops) -> float:  # type: ignore[no-untyped-def]
     """Sum over the crops (one text line each) of the engine's line recogniser's confidence."""
     import numpy as np
 
-    return float(sum(conf for _, conf in engine.recognise([np.ascontiguousarray(np.repeat(c[:, :, None], 3, axis=2)) for c in crops])))
+    rgb = [np.ascontiguousarray(np.repeat(c[:, :, None], 3, axis=2)) for c in crops]
+    return float(sum(conf for _, conf in engine.recognise(rgb)))
 
 
 def _recognise_halves(gray, rules: list[Rule], options: OcrOptions, split: int | None):  # type: ignore[no-untyped-def]
@@ -342,7 +332,6 @@ def _recognise(gray, rules: list[Rule], options: OcrOptions):  # type: ignore[no
     """What the engine reads on a deskewed page image (`cellocr.Reading`s, boxes in its
     pixels): cell by cell inside the ruled grids and line by line outside them
     (`cellocr.read_cells`); with `by_cells` off, the detector on the whole page."""
-    import numpy as np
 
     from extractor.layout.grid import ruled_cells
     from extractor.read import cellocr
@@ -351,8 +340,7 @@ def _recognise(gray, rules: list[Rule], options: OcrOptions):  # type: ignore[no
     engine = get_engine(options.engine)
     if not options.by_cells:
         page = (0, 0, gray.shape[1], gray.shape[0])
-        return [cellocr.Reading(cellocr.Band(int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))), page, text, conf)
-                for text, (x0, y0, x1, y1), conf in engine.detect(np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2)))]
+        return cellocr.detected(gray, page, page, engine.detect)
     s = options.dpi / 72.0
 
     def px(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
