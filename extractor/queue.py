@@ -3,8 +3,9 @@
 `items_of` (pure) turns one output document into queue items, each with its evidence:
 reconciler conflicts and printed inconsistencies with their identities and figures,
 records flagged for review (level1_from_taxonomy, project_from_neighbours,
-project_from_document, name_from_document, second_look, ungrounded model values), grid/model disagreements, tables left
-pending and the audit's error and warning findings. `Queue` keeps them in SQLite (WAL, one
+project_from_document, name_from_document, name_from_vocabulary, second_look, ungrounded
+model values), grid/model disagreements, tables left pending and the audit's error and
+warning findings. `Queue` keeps them in SQLite (WAL, one
 transaction per decision, an optimistic version on every item) with a record of every
 decision; `corrected` (pure) applies a document's decisions to its records, which is what
 `extractor queue export` writes as a gold file.
@@ -30,7 +31,7 @@ from extractor.records import ContractFile
 
 Action = Literal["accept", "set", "reject", "skip"]
 REVIEW_FLAGS = ("level1_from_taxonomy", "project_from_neighbours", "project_from_document",
-                "name_from_document", "second_look")
+                "name_from_document", "name_from_vocabulary", "second_look")
 QUEUE_FILE = "queue.sqlite"
 
 
@@ -135,6 +136,7 @@ def items_of(output: str, data: dict[str, Any]) -> list[Item]:
                     continue
                 field = {"level1_from_taxonomy": "level1", "project_from_neighbours": "project",
                          "project_from_document": "project", "name_from_document": "name",
+                         "name_from_vocabulary": "name",
                          "second_look": flag.split(":")[1] if flag.count(":") >= 2 else ""}.get(
                     name, flag.split(":", 1)[-1])
                 label = f"{record.get('table') or '绩效'} {record.get('name')} [{field}]"

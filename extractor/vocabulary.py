@@ -5,7 +5,9 @@ A new region's wording is a row here, not a code path.
 
 from __future__ import annotations
 
+import json
 import re
+from importlib import resources
 
 from extractor.normalize import one_char_apart
 
@@ -390,3 +392,46 @@ BREAKDOWNS: tuple[tuple[str, ...], ...] = (
 )
 BREAKDOWN_TOTAL = re.compile(rf"(?P<total>{_AMT})(?P<tu>亿元|万元|元)(?:[^\d其]{{0,6}}?其中[:：]?|[:：])")
 BREAKDOWN_PART = re.compile(rf"(?P<label>[^\d、，,；;:：（()）]{{1,24}}?)(?P<amount>{_AMT})(?P<unit>亿元|万元|元)")
+
+
+# Scans. The words disclosures print, beside the subject names by code (`data/subjects.json`):
+# a doubtful character read on a scanned page is checked against them (`read.lexical`), and
+# a subject name misread by one character against its code's name (`extract.ocr_names`).
+SUBJECT_NAMES: dict[str, tuple[str, ...]] = {
+    code: tuple(names) for code, names in json.loads(
+        (resources.files("extractor") / "data" / "subjects.json").read_text("utf-8"))["subjects"].items()
+}
+OCR_WORDS: tuple[str, ...] = (
+    # table heads
+    "科目编码", "科目名称", "功能分类", "经济分类", "项目名称", "单位名称", "部门名称", "预算数", "决算数", "金额",
+    "本年预算", "本年收入", "本年支出", "财政拨款", "当年财政拨款预算安排", "财政拨款收入", "一般公共预算拨款收入",
+    "政府性基金预算拨款收入", "国有资本经营预算拨款收入", "上年结转", "上年结余", "收入总计", "支出总计",
+    "收入合计", "支出合计", "本年收入合计", "本年支出合计", "结转下年", "年末结转和结余", "单位：万元", "单位：元",
+    "公务用车购置及运行费", "公务用车购置费", "公务用车运行费", "因公出国(境)费", "公务接待费", "小计",
+    "工资福利支出", "商品和服务支出", "对个人和家庭的补助", "资本性支出", "社会保障缴费", "住房公积金",
+    # 绩效目标表
+    "绩效目标", "绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "指标方向", "度量单位", "计量单位", "权重",
+    "年度目标", "实施周期", "正向指标", "反向指标", "及时率", "完成率", "满意度", "覆盖率", "知晓率", "合格率",
+    "达标率", "执行率", "使用率", "到位率", "准确率", "正确率", "利用率", "参与率", "办结率", "受理率", "运行率",
+    "保障率", "完好率", "出勤率", "满意率", "人次", "人数", "次数", "件数", "元/年", "元/人", "元/次", "元/套",
+    "元/件", "元/台", "个(台、套、件、辆)",
+    # words budget projects are named with
+    "党建", "乡镇", "街道", "社区", "村（居）", "办公", "培训", "宣传", "维修", "维护", "运行", "运维", "设备", "购置",
+    "工作经费", "专项经费", "业务经费", "补助经费", "信息化", "系统", "平台", "建设", "管理", "服务", "保障", "印刷",
+)
+
+
+def _numeral(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
+
+
+ENUMERATIONS = tuple(f"{_numeral(n)}、" for n in range(1, 41))  # a list's labels: 一、 … 四十、
+
+
+def ocr_terms() -> tuple[str, ...]:
+    """Every word `read.lexical` checks a scan's doubtful characters against."""
+    levels = [t for parent, kids in INDICATOR_TAXONOMY.items() for t in (parent, *kids)]
+    return (*OCR_WORDS, *ENUMERATIONS, *levels, *(n for n, _ in STANDARD_COLUMNS), *(t for _, _, t in TABLE_TITLES),
+            *STANDARD_TABLES, *(n for names in SUBJECT_NAMES.values() for n in names))

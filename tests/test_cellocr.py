@@ -175,3 +175,34 @@ def test_a_cell_holding_only_a_speck_is_empty_and_a_dash_is_not():
     gray = np.asarray(img)
     assert cellocr.lines_in_cell(gray, (20, 15, 100, 50), LINE_H, 140) == []
     assert len(cellocr.lines_in_cell(gray, (120, 15, 200, 50), LINE_H, 140)) == 1
+
+
+def _reader(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """A stand-in recogniser: little ink is a speck read doubtfully as "1", more is text."""
+    return [("1", 0.3) if int((c[:, :, 0] < 140).sum()) < 30 else ("text", 0.99) for c in crops]
+
+
+def test_a_speck_beside_a_cells_text_is_dropped_and_a_lone_short_glyph_kept() -> None:
+    img, d = page(400, 200)
+    bar(d, 20, 20, 120, 36)  # a label's line of text
+    bar(d, 24, 44, 27, 47)  # a speck on a line of its own below it
+    draw_eq(d, 220, 20)  # a lone "=" in its own cell: short, but the cell's only line
+    bar(d, 300, 150, 303, 153)  # a speck outside the cells
+    bar(d, 300, 30, 303, 33)  # a speck alone in an empty cell
+    cells = [(10, 10, 180, 60), (200, 10, 260, 60), (280, 10, 340, 60)]
+    for x in (10, 100, 190, 280):  # a row of figures below: the page's lines are 17 px tall
+        bar(d, x + 10, 80, x + 60, 96)
+        cells.append((x, 70, x + 80, 110))
+    readings = cellocr.read_cells(np.asarray(img), cells, [(10, 10, 360, 110)], _reader, lambda _: [])
+    assert [(r.text, r.cell[0]) for r in readings] == [("text", x) for x in (10, 200, 10, 100, 190, 280)]
+
+
+def test_line_height_is_the_texts_not_the_dust_of_a_blank_half_sheet() -> None:
+    img, d = page(1100, 1600)  # half an A4 sheet at 200 dpi
+    for k in range(100):  # dust: 5 px blobs all over
+        x, y = 13 + (k * 37) % 1060, 11 + (k * 53) % 1560
+        bar(d, x, y, x + 4, y + 4)
+    for y in (100, 300, 500):
+        bar(d, 100, y, 400, y + 23)  # three lines of text 24 px tall
+    gray = np.asarray(img)
+    assert cellocr.line_height(gray, [], cellocr.ink_threshold(gray)) >= 20

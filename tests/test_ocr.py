@@ -144,3 +144,28 @@ def test_missing_rapidocr_names_the_pip_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "rapidocr", None)  # makes `import rapidocr` fail
     with pytest.raises(OcrUnavailable, match="pip install rapidocr onnxruntime"):
         ocr._RapidOcr()
+
+
+def test_rapidocr_detector_takes_a_strip_too_thin_to_scale_as_empty():
+    pytest.importorskip("rapidocr")
+    import numpy as np
+
+    engine = get_engine("rapidocr")
+    for shape in ((2737, 12), (15, 400)):  # a rule's stub outside the grids; a hairline band
+        assert engine.detect(np.full((*shape, 3), 255, dtype=np.uint8)) == []
+
+
+def test_rapidocr_recognise_keeps_each_characters_candidates():
+    pytest.importorskip("rapidocr")
+    doc, _ = _image_only()
+    import numpy as np
+
+    pix = doc[0].get_pixmap(dpi=DPI, colorspace=pymupdf.csRGB, alpha=False)
+    rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
+    words = ocr_page(doc[0], dpi=DPI)
+    w = max(words, key=lambda w: len(w.text))
+    s = DPI / 72.0
+    crop = np.ascontiguousarray(rgb[int(w.y0 * s) - 4 : int(w.y1 * s) + 4, int(w.x0 * s) - 4 : int(w.x1 * s) + 4])
+    [got] = get_engine("rapidocr").recognise([crop])
+    assert got.text and len(got.alts) == len(got.text)
+    assert all(a[0][0] == c and 0.0 <= a[0][1] <= 1.0 for a, c in zip(got.alts, got.text, strict=True))

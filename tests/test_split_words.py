@@ -48,3 +48,11 @@ def test_text_at_an_angle_is_not_a_cells() -> None:
     assert _tilted([(190, 1938), (659, 1679), (716, 1783), (246, 2041)])  # "仅供内部审核" at -29°
     assert not _tilted([(1449, 414), (1520, 414), (1520, 455), (1449, 455)])
     assert not _tilted([(779, 2224), (846, 2228), (844, 2275), (777, 2271)])  # 3° skew: kept
+
+
+def test_a_cells_heading_in_bigger_print_is_kept_and_a_loose_big_character_is_not() -> None:
+    words = [Word(f"{n}.00", 100, 10 * n, 130, 10 * n + 14, ocr=True) for n in range(1, 9)]
+    heading = Word("金额", 300, 0, 330, 23, ocr=True)  # 1.6 times the body's height, in its cell
+    stamp = Word("申", 450, 386, 480, 413, ocr=True)
+    got = _without_stamps([*words, heading, stamp], [False] * 8 + [True, False])
+    assert got == [*words, heading]

@@ -9,8 +9,10 @@ The same holds for a subject's name: the 支出总表 and the 一般公共预算
 same code with the same name, so 般公共服务支出 beside 一般公共服务支出 twice is a lost
 character. A name is repaired only towards the one near name that the document prints
 for the same code more often than the reading; the record says so in its flags, with
-what was read. Units are not repaired so: 元/套 and 元/年 are one character apart and
-both real. Pure: records in, records out.
+what was read. A name the document prints no better is set to its code's name in the
+national classification (`vocabulary.SUBJECT_NAMES`) when it is one slip away from it,
+flagged `name_from_vocabulary:<what was read>`. Units are not repaired so: 元/套 and 元/年
+are one character apart and both real. Pure: records in, records out.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import TypeVar
 
 from extractor.normalize import one_char_apart
 from extractor.records import Indicator, LineItem
+from extractor.vocabulary import SUBJECT_NAMES
 
 R = TypeVar("R", LineItem, Indicator)
 
@@ -56,13 +59,17 @@ def settle_ocr_names(items: list[LineItem], ocr_pages: set[int]) -> list[LineIte
     for i, it in enumerate(items):
         if it.code and it.name:
             by_code.setdefault(it.code, []).append(i)
-    for rows in by_code.values():
+    for code, rows in by_code.items():
         names = _settle([items[i].name for i in rows], [items[i].page in ocr_pages for i in rows])
+        known = SUBJECT_NAMES.get(code, ())
         for i, name in zip(rows, names, strict=True):
+            flag = "name_from_document"
+            if name == items[i].name and items[i].page in ocr_pages and name not in known:
+                near = [k for k in known if _near(name, k)]  # type: ignore[arg-type]
+                name, flag = (near[0], "name_from_vocabulary") if len(near) == 1 else (name, flag)
             if name != items[i].name:
                 old = items[i]
-                items[i] = old.model_copy(update={"name": name, "flags": [*(old.flags or []),
-                                                                           f"name_from_document:{old.name}"]})
+                items[i] = old.model_copy(update={"name": name, "flags": [*(old.flags or []), f"{flag}:{old.name}"]})
     return items
 
 

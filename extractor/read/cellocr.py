@@ -13,13 +13,15 @@ Pure functions on a grayscale page image in pixels (`lines_in_cell`, `ink_strips
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from extractor.read.ocr import Candidates, PixelItem, Recognised
+
 PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1/y1 exclusive
-PixelItem = tuple[str, tuple[float, float, float, float], float]
 
 
 
@@ -150,11 +152,12 @@ def line_height(gray: np.ndarray, boxes: Sequence[PxBox], dark_below: int) -> fl
     page where it has no cells."""
     heights: list[int] = []
     regions = list(boxes[:400]) or [(0, 0, gray.shape[1], gray.shape[0])]
+    least = max(3, gray.shape[0] // 200)  # no print is smaller: shorter bands are specks (a blank half-sheet's)
     for x0, y0, x1, y1 in regions:
         if x1 - x0 < 8 or y1 - y0 < 8:
             continue
         dark = _clear_rules(gray[y0 + 3 : y1 - 3, x0 + 3 : x1 - 3] < dark_below, edge=4)
-        heights.extend(e - s for s, e in _runs(dark.sum(axis=1) > 0) if e - s > 3)
+        heights.extend(e - s for s, e in _runs(dark.sum(axis=1) > 0) if e - s > least)
     return float(np.median(heights)) if heights else 20.0
 
 
@@ -186,11 +189,12 @@ class Reading:
     conf: float
     patch: np.ndarray | None = None
     first: str | None = None  # what the recogniser read, when a second look changed it
+    alts: tuple[Candidates, ...] = ()  # each character's candidates, where the engine tells
 
     def shifted(self, dx: int) -> "Reading":
         b, c = self.band, self.cell
         return Reading(Band(b.x0 + dx, b.y0, b.x1 + dx, b.y1), (c[0] + dx, c[1], c[2] + dx, c[3]),
-                       self.text, self.conf, self.patch, self.first)
+                       self.text, self.conf, self.patch, self.first, self.alts)
 
 
 _PATCH = 24  # side of the normalised glyph image compared in a second look
@@ -293,6 +297,8 @@ def _glyph_classes(readings: Sequence[Reading], same: float = 0.9) -> dict[str, 
     return classes
 
 
+_THIN = 12  # pixels: a region this thin holds no line of text
+NOISE = 0.5  # a band outside the cells read less surely than this is dust, not text
 TALL = 3.0  # a band taller than this many lines is not a line of text: the detector reads it
 PROSE = 3  # a cell of this many lines or more is a paragraph: the detector reads it
 
@@ -301,7 +307,7 @@ def read_cells(
     gray: np.ndarray,
     cells: Sequence[PxBox],
     grids: Sequence[PxBox],
-    recognise: Callable[[list[np.ndarray]], list[tuple[str, float]]],
+    recognise: Callable[[list[np.ndarray]], Sequence[tuple]],
     detect: Callable[[np.ndarray], list[PixelItem]],
 ) -> list[Reading]:
     """Every text line of the page, boxes in page pixels.
@@ -331,11 +337,18 @@ def read_cells(
     readings: list[Reading] = []
     bands = [b for _, b in located] + free
     if bands:
-        texts = recognise([crop(gray if i < len(located) else rest, b, line_h) for i, b in enumerate(bands)])
-        for (box, b), (text, conf) in zip(located, texts[: len(located)], strict=True):
+        crops = [crop(gray if i < len(located) else rest, b, line_h) for i, b in enumerate(bands)]
+        texts = [Recognised(*t) for t in recognise(crops)]
+        lines_of = Counter(box for box, _ in located)
+        for (box, b), t in zip(located, texts[: len(located)], strict=True):
+            if _speck(b, t.text, t.conf, line_h, alone=lines_of[box] == 1):
+                continue
             glyph = b.x1 - b.x0 <= ONE_GLYPH * line_h
-            readings.append(Reading(b, box, text, conf, glyph_patch(gray, b, line_h) if glyph else None))
-        readings += [Reading(b, page, text, conf) for b, (text, conf) in zip(free, texts[len(located):], strict=True)]
+            readings.append(Reading(b, box, t.text, t.conf, glyph_patch(gray, b, line_h) if glyph else None,
+                                    alts=t.alts))
+        readings += [Reading(b, page, t.text, t.conf, alts=t.alts)
+                     for b, t in zip(free, texts[len(located):], strict=True)
+                     if _text_like(b, t.conf, line_h)]
     for b in tall:
         readings += detected(rest, (b.x0 - 4, b.y0 - 4, b.x1 + 4, b.y1 + 4), page, detect)
     for box in prose:
@@ -343,12 +356,33 @@ def read_cells(
     return readings
 
 
+def _speck(band: Band, text: str, conf: float, line_h: float, alone: bool) -> bool:
+    """A line of a cell that is dust: under half a line tall and read as a letter or a
+    figure, or doubtfully, beside the cell's text ("1一般公共预算拨款收入"); alone in the
+    cell, only a dot read doubtfully, a third of a line or less every way (a lone `=` is
+    short too, but half a line wide)."""
+    if alone:
+        return conf < NOISE and max(band.height, band.x1 - band.x0) < 0.35 * line_h
+    return band.height < 0.5 * line_h and (conf < NOISE or text.isascii() and text.isalnum())
+
+
+def _text_like(band: Band, conf: float, line_h: float) -> bool:
+    """A band outside the cells read as text, not a speck read as "-", "1" or "S": read with
+    some confidence, and half a line tall unless read surely (a blank half-sheet's dust)."""
+    return conf >= NOISE and (band.height >= 0.5 * line_h or conf >= SURE)
+
+
 def detected(gray: np.ndarray, region: PxBox, cell: PxBox,
              detect: Callable[[np.ndarray], list[PixelItem]]) -> list[Reading]:
-    """What the detector finds and reads in `region` of the page, as readings of `cell`."""
+    """What the detector finds and reads in `region` of the page, as readings of `cell`.
+    A region thinner than a stroke every way but one (a rule's stub, a fold) holds no text,
+    and the detector, scaling it, would shrink it to nothing."""
     x0, y0 = max(0, region[0]), max(0, region[1])
+    image = np.ascontiguousarray(gray[y0 : region[3], x0 : region[2]])
+    if min(image.shape[:2]) < _THIN:
+        return []
     out = []
-    for text, (a, c, d, e), conf in detect(np.ascontiguousarray(gray[y0 : region[3], x0 : region[2]])):
+    for text, (a, c, d, e), conf in detect(image):
         band = Band(int(a) + x0, int(c) + y0, int(np.ceil(d)) + x0, int(np.ceil(e)) + y0)
         out.append(Reading(band, cell, text, conf))
     return out

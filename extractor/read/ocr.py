@@ -35,7 +35,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from extractor.errors import ExtractorError
 
@@ -65,6 +65,19 @@ class OcrWord:
 # A recognised item in pixel space: text, axis-aligned box (x0, y0, x1, y1), confidence.
 PixelItem = tuple[str, tuple[float, float, float, float], float]
 
+# The characters a recogniser weighed for one read character, likeliest first, with their
+# probabilities; "" is "no character here" (CTC's blank).
+Candidates = tuple[tuple[str, float], ...]
+
+
+class Recognised(NamedTuple):
+    """One line read: its text, the mean confidence of its characters and, where the
+    engine tells, each character's candidates (`alts[i]` for `text[i]`)."""
+
+    text: str
+    conf: float
+    alts: tuple[Candidates, ...] = ()
+
 
 class _Engine(Protocol):
     def __call__(self, pix: "pymupdf.Pixmap") -> list[PixelItem]: ...
@@ -73,7 +86,7 @@ class _Engine(Protocol):
         """Text lines found and read in a 3-channel image (BGR), boxes in its pixels."""
         ...
 
-    def recognise(self, crops: list["np.ndarray"]) -> list[tuple[str, float]]:
+    def recognise(self, crops: list["np.ndarray"]) -> list[Recognised]:
         """The text of each crop (one line of text each, 3-channel), with a confidence."""
         ...
 
@@ -119,15 +132,31 @@ class _RapidOcr:
         rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
         return self.detect(np.ascontiguousarray(rgb[:, :, ::-1]))  # ndarray input is taken as BGR
 
-    def recognise(self, crops: list["np.ndarray"]) -> list[tuple[str, float]]:
-        from rapidocr.ch_ppocr_rec import TextRecInput
+    def recognise(self, crops: list["np.ndarray"]) -> list[Recognised]:
+        """Crops read in batches of like width (as RapidOCR batches them), decoded here so
+        that each character keeps the candidates the recogniser weighed for it."""
+        import numpy as np
 
         if not crops:
             return []
-        out = self._ocr._load_rec_model()(TextRecInput(img=crops))
-        return [(t, float(s)) for t, s in zip(out.txts, out.scores, strict=True)]
+        rec = self._ocr._load_rec_model()
+        _, height, width = rec.rec_image_shape[:3]
+        ratios = [c.shape[1] / c.shape[0] for c in crops]
+        order = np.argsort(ratios, kind="stable")
+        out: list[Recognised] = [Recognised("", 0.0)] * len(crops)
+        for start in range(0, len(crops), rec.rec_batch_num):
+            batch = order[start : start + rec.rec_batch_num]
+            widest = max(width / height, *(ratios[i] for i in batch))
+            images = np.concatenate([rec.resize_norm_img(crops[i], widest)[None] for i in batch]).astype(np.float32)
+            for i, probs in zip(batch, rec.session(images), strict=True):
+                out[i] = ctc_decode(probs, rec.postprocess_op.character)
+        return out
 
     def detect(self, image: "np.ndarray") -> list[PixelItem]:
+        # The detector scales the longer side to at most 2000 px and each side to a multiple
+        # of 32: a strip thinner than 16 px after that becomes 0 px and fails. It holds no line.
+        if min(image.shape[:2]) * min(1.0, 2000 / max(image.shape[:2])) < 16:
+            return []
         if image.ndim == 2:
             import numpy as np
 
@@ -143,6 +172,29 @@ class _RapidOcr:
             ys = [float(p[1]) for p in quad]
             items.append((text, (min(xs), min(ys), max(xs), max(ys)), float(score)))
         return items
+
+
+def ctc_decode(probs: "np.ndarray", charset: Sequence[str], keep: int = 4) -> Recognised:
+    """Greedy CTC decoding of one line's per-step probabilities (steps × classes, class 0
+    the blank): repeats collapsed, blanks dropped, the confidence the mean of the read
+    characters' probabilities (RapidOCR's own rule), and each character's `keep` likeliest
+    candidates at the step it was read."""
+    import numpy as np
+
+    best = probs.argmax(axis=1)
+    steps = [t for t in range(len(best)) if best[t] != 0 and (t == 0 or best[t] != best[t - 1])]
+    if not steps:
+        return Recognised("", 0.0)
+    text = "".join(charset[best[t]] for t in steps)
+    conf = float(np.mean([probs[t, best[t]] for t in steps]))
+    rows = probs[steps]
+    top = np.argpartition(-rows, keep, axis=1)[:, :keep]  # the `keep` likeliest, unordered
+    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(rows, top, axis=1), axis=1), axis=1)
+    alts = tuple(
+        tuple((charset[j] if j else "", round(float(row[j]), 3)) for j in ranks)
+        for row, ranks in zip(rows, top, strict=True)
+    )
+    return Recognised(text, conf, alts)
 
 
 # -------------------------------------------------------------------------- Tesseract
@@ -181,14 +233,14 @@ class _Tesseract:
     def detect(self, image: "np.ndarray") -> list[PixelItem]:
         return self._items(_png(image))
 
-    def recognise(self, crops: list["np.ndarray"]) -> list[tuple[str, float]]:
+    def recognise(self, crops: list["np.ndarray"]) -> list[Recognised]:
         """Each crop read as one line of text (page segmentation mode 7)."""
         cmd = [*self._cmd[:-3], "--psm", "7", "tsv"]
         out = []
         for crop in crops:
             items = self._items(_png(crop), cmd)
             text = "".join(t for t, _, _ in items)
-            out.append((text, min((c for _, _, c in items), default=0.0)))
+            out.append(Recognised(text, min((c for _, _, c in items), default=0.0)))
         return out
 
     def _items(self, png: bytes, cmd: list[str] | None = None) -> list[PixelItem]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,26 +235,33 @@ def scan_image(rgb, read: Page, options: OcrOptions) -> Scanned:  # type: ignore
     return Scanned(read, rules, _recognise_halves(gray, rules, options, split), turn, skew)
 
 
-def finish_scans(scans: list[Scanned], options: OcrOptions) -> list[Page]:
-    """The pages' words, after one-glyph cells got a second look against the glyphs their
-    column prints clearly anywhere in the document (`cellocr.second_look`)."""
-    from extractor.read import cellocr
+def finish_scans(scans: list[Scanned], options: OcrOptions, printed: Sequence[str] = ()) -> list[Page]:
+    """The pages' words, after a second look over the whole document: one-glyph cells
+    against the glyphs their column prints clearly (`cellocr.second_look`), doubtful
+    characters against the words the document prints surely, as text too (`printed`: its
+    text pages' words), and the vocabulary's (`lexical.lexical_look`)."""
+    from extractor import vocabulary
+    from extractor.read import cellocr, lexical
 
     flat = [(k, r) for k, sc in enumerate(scans) for r in sc.readings]
     looked = cellocr.second_look([r for _, r in flat])
+    looked = lexical.lexical_look(looked, vocabulary.ocr_terms(), printed)
     per_page: list[list] = [[] for _ in scans]
     for (k, _), r in zip(flat, looked, strict=True):
         per_page[k].append(r)
     scale = 72.0 / options.dpi
     pages = []
     for sc, readings in zip(scans, per_page, strict=True):
+        kept = [r for r in readings if r.text.strip()]
         words = [
             Word(r.text, r.band.x0 * scale, r.band.y0 * scale, r.band.x1 * scale, r.band.y1 * scale,
                  ocr=True, conf=r.conf, first=r.first)
-            for r in readings if r.text.strip()
+            for r in kept
         ]
+        # a cell's heading in bigger print than the body (金额, 合计) is no stamp: a line of its cell
+        in_cell = [r.cell[3] - r.cell[1] < 10 * max(1, r.band.height) for r in kept]
         read = sc.page
-        read.words = split_at_rules(_without_stamps(words), sc.rules)
+        read.words = split_at_rules(_without_stamps(words, in_cell), sc.rules)
         read.rules = sc.rules
         read.source = "ocr" if read.words else "empty"
         read.skew = round((sc.turn + sc.skew + 180) % 360 - 180, 2)
@@ -310,7 +317,7 @@ def _lines_confidence(engine, crops) -> float:  # type: ignore[no-untyped-def]
     import numpy as np
 
     rgb = [np.ascontiguousarray(np.repeat(c[:, :, None], 3, axis=2)) for c in crops]
-    return float(sum(conf for _, conf in engine.recognise(rgb)))
+    return float(sum(r[1] for r in engine.recognise(rgb)))
 
 
 def _recognise_halves(gray, rules: list[Rule], options: OcrOptions, split: int | None):  # type: ignore[no-untyped-def]
@@ -351,15 +358,21 @@ def _recognise(gray, rules: list[Rule], options: OcrOptions):  # type: ignore[no
     return cellocr.read_cells(gray, cells, [px(g) for g, _ in frames], engine.recognise, engine.detect)
 
 
-def _without_stamps(words: list[Word], factor: float = 1.6, short: int = 3) -> list[Word]:
+def _without_stamps(words: list[Word], in_cell: Sequence[bool] = (), factor: float = 1.6, short: int = 3,
+                    cell_factor: float = 2.5) -> list[Word]:
     """Drop a watermark's loose characters: a scan's "仅供内部审核" is read at an angle
     (dropped by the OCR adapter) or one big character at a time ("内", "申"), which would
-    land in table cells. Those are short words far taller than the page's text."""
+    land in table cells. Those are short words far taller than the page's lines of text; a
+    line read inside a ruled cell (`in_cell`) may be a heading in bigger print, up to
+    `cell_factor` times as tall."""
     if len(words) < 5:
         return words
-    heights = sorted(w.y1 - w.y0 for w in words)
+    lines = [w for w in words if len(w.text) > short] or words  # not specks read as "-" or "1"
+    heights = sorted(w.y1 - w.y0 for w in lines)
     median = heights[len(heights) // 2]
-    return [w for w in words if len(w.text) > short or (w.y1 - w.y0) <= factor * median]
+    cells = list(in_cell) or [False] * len(words)
+    return [w for w, c in zip(words, cells, strict=True)
+            if len(w.text) > short or (w.y1 - w.y0) <= (cell_factor if c else factor) * median]
 
 
 def read_pdf(path: Path, ocr: OcrOptions | None = None, on_page=None) -> PdfDocument:  # type: ignore[no-untyped-def]
@@ -396,7 +409,8 @@ def read_pdf(path: Path, ocr: OcrOptions | None = None, on_page=None) -> PdfDocu
         scans = [r for r in reads if isinstance(r, Scanned)]
         if scans:
             assert ocr is not None
-            finished = iter(finish_scans(scans, ocr))
+            printed = [w.text for r in reads if isinstance(r, Page) for w in r.words]
+            finished = iter(finish_scans(scans, ocr, printed))
             reads = [next(finished) if isinstance(r, Scanned) else r for r in reads]
     except ReadError:
         raise

@@ -1,0 +1,152 @@
+"""A second look at doubtful characters, against the words the document and the domain print.
+
+The recogniser weighs several characters for each one it reads (`Reading.alts`): where
+it hesitates, the right one is usually among them (率 read 事 with 率 a close second; 顾
+read 殿 with 顾 third). A doubtful character is replaced by one of its candidates when
+the candidate makes the text around it a word the document prints elsewhere, read
+without doubt, or a word of the domain's vocabulary (`vocabulary.ocr_terms`), and the
+character as read does not. Only Chinese characters are replaced by Chinese characters,
+numerals neither (表二, 二、), and Chinese marks by marks (二十八。→ 二十八、): figures are
+left to the reconciler, which proves them by arithmetic. A speck read beside a label
+(`1一般公共预算拨款收入`, `教育支出一`) is dropped the same way. What was read stays in
+`first`, so the record says what the page showed (`second_look:<field>:<first>`).
+
+Pure: readings in, readings out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from extractor.read.cellocr import Reading
+from extractor.read.ocr import Candidates
+
+DOUBT = 0.99  # a character read below this probability is doubtful
+GUESS = 0.5  # a character read below this probability is a guess
+FLOOR = 0.01  # a candidate weighed below this is not one
+SURE_LINE = 0.9  # a line without candidates counts as read surely at this confidence
+GRAMS = (2, 3, 4)  # the lengths of text around a character that must be attested
+TERM_WEIGHT = 3  # a vocabulary word counts as this many sure sightings in the document
+
+# Chinese characters, less the numerals: 表二 and 表三, 一、 and 二、 are figures, not words.
+_HAN = re.compile(r"(?![一二三四五六七八九十百千万亿零〇])[\u4e00-\u9fff]")
+_PUNCT = re.compile(r"[、。，：；]")  # a list's marks, one for another (二十八。→ 二十八、); never "." or ","
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPECK = re.compile(r"[0-9A-Za-z一二三]")  # what a speck or a stroke of dust is read as
+
+
+def _sure(r: Reading) -> list[bool]:
+    if r.alts and len(r.alts) == len(r.text):
+        return [a[0][1] >= DOUBT for a in r.alts]
+    return [r.conf >= SURE_LINE] * len(r.text)
+
+
+def attested(readings: Sequence[Reading], terms: Iterable[str], printed: Iterable[str] = ()) -> Counter[str]:
+    """How often each run of 2–4 characters is printed surely: in the readings (runs with no
+    doubtful character), in text the document carries as text (`printed`), and in the
+    vocabulary's `terms` (each worth `TERM_WEIGHT`)."""
+    counts: Counter[str] = Counter()
+
+    def add(text: str, sure: list[bool], weight: int = 1) -> None:
+        for n in GRAMS:
+            for i in range(len(text) - n + 1):
+                if all(sure[i : i + n]):
+                    counts[text[i : i + n]] += weight
+
+    for r in readings:
+        add(r.text, _sure(r))
+    for text in printed:
+        add(text, [True] * len(text))
+    for t in terms:
+        add(t, [True] * len(t), TERM_WEIGHT)
+    return counts
+
+
+def _runs(text: str, i: int, counts: Counter[str]) -> tuple[int, float]:
+    """How well the text through character `i` is attested: the longest attested run of 2–4
+    characters through it, then how often runs through it are attested (longer weigh more)."""
+    longest, total = 0, 0.0
+    for n in GRAMS:
+        for s in range(max(0, i - n + 1), min(i, len(text) - n) + 1):
+            c = counts.get(text[s : s + n], 0)
+            if c:
+                longest = max(longest, n)
+                total += (n - 1) * math.log1p(c)
+    return longest, total
+
+
+def reread(r: Reading, counts: Counter[str], words: frozenset[str] = frozenset()) -> Reading:
+    """`r` with each doubtful Chinese character replaced by a candidate through which a
+    longer run of text is attested than through the character as read (at least three
+    characters, or the whole of a shorter text); among such candidates the most attested.
+    A text that stays one character read as a guess (`GUESS`) off exactly one of `words`
+    (the vocabulary's words of three characters or more) is that word: the recogniser did
+    not weigh the right character at all (预障数 for 预算数). The document's own words are
+    not used so: 000 prints 单位代码 and 单位编码 both."""
+    if not r.alts or len(r.alts) != len(r.text):
+        return r
+    text = list(r.text)
+    for i, cands in enumerate(r.alts):
+        kind = _HAN if _HAN.fullmatch(text[i]) else _PUNCT if _PUNCT.fullmatch(text[i]) else None
+        if cands[0][1] >= DOUBT or kind is None:
+            continue
+        here = _runs("".join(text), i, counts)
+        need = max(here[0] + 1, min(3, len(text)))
+        best, score = None, here
+        for c, q in cands[1:]:
+            if q < FLOOR or not kind.fullmatch(c or "-"):
+                continue
+            s = _runs("".join(text[:i]) + c + "".join(text[i + 1 :]), i, counts)
+            if s[0] >= need and s > score:
+                best, score = c, s
+        if best is not None:
+            text[i] = best
+    text = _trimmed(text, r.alts, counts)
+    if len(text) == len(r.alts) and "".join(text) not in words:
+        text = _word(text, r.alts, words)
+    new = "".join(text)
+    return r if new == r.text else replace(r, text=new, first=r.first or r.text)
+
+
+def _word(text: list[str], alts: Sequence[Candidates], words: frozenset[str]) -> list[str]:
+    """The one word of `words` that `text` is, but for one guessed character; else `text`."""
+    doubtful = [i for i, a in enumerate(alts) if a[0][1] < GUESS and _HAN.fullmatch(text[i])]
+    if len(text) < 3 or not doubtful:
+        return text
+    near = {w for i in doubtful for w in words
+            if len(w) == len(text) and _HAN.fullmatch(w[i]) and w[:i] == "".join(text[:i])
+            and w[i + 1 :] == "".join(text[i + 1 :])}
+    return list(near.pop()) if len(near) == 1 else text
+
+
+def _trimmed(text: list[str], alts: Sequence[Candidates], counts: Counter[str]) -> list[str]:
+    """A doubtful character at either end of a label dropped, where it is a speck read
+    beside the words ("1一般公共预算拨款收入", "教育支出一", "金额三"): no attested run
+    holds it, and the words it sits against are attested (three characters, or a whole
+    word of two)."""
+    for end in (0, -1):
+        if len(text) < 3 or alts[end][0][1] >= DOUBT or not _SPECK.fullmatch(text[end]):
+            continue
+        rest = text[1:] if end == 0 else text[:-1]
+        inner = rest[0] if end == 0 else rest[-1]
+        if not _CJK.fullmatch(inner) or _runs("".join(text), 0 if end == 0 else len(text) - 1, counts)[0]:
+            continue
+        words = "".join(rest)
+        edge = words[:3] if end == 0 else words[-3:]
+        if counts.get(edge, 0) or (len(words) == 2 and counts.get(words, 0)):
+            text = rest
+            alts = alts[1:] if end == 0 else alts[:-1]
+    return text
+
+
+def lexical_look(readings: Sequence[Reading], terms: Iterable[str], printed: Iterable[str] = ()) -> list[Reading]:
+    """A document's readings after its doubtful characters got a second look against what
+    the document prints surely and the vocabulary's `terms`."""
+    terms = list(terms)
+    counts = attested(readings, terms, printed)
+    words = frozenset(t for t in terms if len(t) >= 3)
+    return [reread(r, counts, words) for r in readings]
