@@ -96,3 +96,16 @@ def to_wan(amount: str | None, unit: str) -> Decimal | None:
 def one_char_apart(a: str, b: str) -> bool:
     """Same length, exactly one character different: an OCR slip ("二级招标" / "二级指标")."""
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+
+
+_QUOTES = re.compile(r"[\"“”]")
+
+
+def paired_quotes(text: str) -> str:
+    """Quotes set back in pairs, “ then ”, where the text has an even count of them: OCR
+    reads them straight or turned the wrong way (`"12.4”`, `”雪亮工程”`)."""
+    marks = _QUOTES.findall(text)
+    if not marks or len(marks) % 2:
+        return text
+    it = iter("“”" * (len(marks) // 2))
+    return _QUOTES.sub(lambda _: next(it), text)

@@ -156,3 +156,17 @@ def test_broken_pdf_raises_read_error(tmp_path: Path) -> None:
     bad.write_bytes(b"%PDF-1.4 garbage")
     with pytest.raises(ReadError):
         read_pdf(bad)
+
+
+@pytest.mark.parametrize("numbers", [
+    ["栏次", "", "", "", "1", "2", "3", "4"],
+    ["**", "**", "*水", "**", "1", "2", "3", "4"],  # a scan's ** read as *水: still the number row
+])
+def test_the_row_numbering_the_columns_is_header_not_a_path_part(tmp_path: Path, numbers: list[str]) -> None:
+    doc = new_pdf()
+    page = _page(doc, "2024年一般公共预算支出表")
+    draw_table(page, HEADER + [numbers] + BODY, WIDTHS, top=90)
+    pdf = read_pdf(save(doc, tmp_path / "t.pdf"))
+    [table] = find_tables(pdf.pages)
+    keys = [c.key for c in table.header.columns if c.role == "amount"]
+    assert keys == ["合计", "基本支出/人员经费", "基本支出/公用经费", "项目支出"]

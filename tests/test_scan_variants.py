@@ -258,3 +258,14 @@ def test_sideways_page_read_end_to_end(tmp_path: Path) -> None:
     score = score_document(gold, out)
     assert score.overall.f1 >= 0.97, score.overall.f1
     assert math.isclose(score.row_recall, 1.0), score.row_recall
+
+
+def test_the_strokes_of_big_print_are_not_rules_and_a_tables_short_rules_are() -> None:
+    from extractor.read.page import Rule
+    from extractor.read.scan import in_lattice
+
+    frame = [Rule(50, 100, 500, 100), Rule(50, 130, 500, 130), Rule(50, 100, 50, 130), Rule(500, 100, 500, 130)]
+    inner = [Rule(200, 100, 200, 130)]  # a column rule one row high: short, but it meets the frame
+    strokes = [Rule(300, 60, 325, 60), Rule(312, 50, 312, 75)]  # a title's 十 at 25 pt
+    faded = [Rule(60, 160, 80, 160), Rule(150, 160, 175, 160), Rule(300, 160, 320, 160)]  # one rule in pieces
+    assert in_lattice(frame + inner + strokes + faded) == frame + inner + faded

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
+from extractor.normalize import paired_quotes
 from extractor.read.page import Rule, Word
 
 Box = tuple[float, float, float, float]
@@ -221,6 +222,8 @@ def build_grid(page: int, xs: list[float], ys: list[float], hs: list[_Seg], vs: 
         cells[owner[r][c]].words.append(w)
     for cell in cells:
         cell.text = _line_text(cell.words)
+        if any(w.ocr for w in cell.words):  # a quote pair split over a cell's lines
+            cell.text = paired_quotes(cell.text)
     return Grid(page, (xs[0], ys[0], xs[-1], ys[-1]), xs, ys, cells, owner)
 
 

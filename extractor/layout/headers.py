@@ -80,8 +80,13 @@ def _is_empty_total_row(grid: Grid, row: int) -> bool:
 
 
 def _is_number_row(grid: Grid, row: int) -> bool:
+    """The row numbering the columns (栏次, 1 2 3 …, ** …): every cell a column number, or
+    all but a quarter of four or more, the others two characters at most (a scan's `**`
+    read `*水`)."""
     texts = [_clean(c) for c in grid.row_cells(row) if c.row == row and not c.empty]
-    return bool(texts) and all(COLUMN_NUMBER.match(t) for t in texts)
+    odd = [t for t in texts if not COLUMN_NUMBER.match(t)]
+    return bool(texts) and (not odd or len(texts) >= 4 and 4 * len(odd) <= len(texts) and
+                            all(len(t) <= 2 for t in odd))
 
 
 def _looks_like_body(grid: Grid, row: int) -> bool:

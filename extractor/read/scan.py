@@ -316,7 +316,34 @@ def find_rules(gray: np.ndarray, dpi: int, min_pt: float = 14.0, faint: bool = F
     for c, s, e in _runs(lines_v, k):
         x = (c + 0.5) * scale
         rules.append(Rule(x, s * scale, x, e * scale))
-    return rules
+    return in_lattice(rules)
+
+
+def in_lattice(rules: list[Rule], long_pt: float = 40.0, near: float = 2.0) -> list[Rule]:
+    """The rules of tables: long ones, short ones that meet a long one across, and the
+    pieces of a faded rule (three or more on one line, spread over three long lengths).
+    The strokes of big print (a title's 一, a header's 十 at 20 pt) are as straight and as
+    long as a row's rule, but they stand alone: kept, they would cut words into characters."""
+    def length(r: Rule) -> float:
+        return max(r.x1 - r.x0, r.y1 - r.y0)
+
+    def along(r: Rule) -> tuple[float, float, float]:  # (position across, start, end)
+        return (r.y0, r.x0, r.x1) if r.horizontal else (r.x0, r.y0, r.y1)
+
+    long_ = [r for r in rules if length(r) >= long_pt]
+    across = {True: [r for r in long_ if not r.horizontal], False: [r for r in long_ if r.horizontal]}
+
+    def meets(r: Rule, q: Rule) -> bool:
+        h, v = (r, q) if r.horizontal else (q, r)
+        return h.x0 - near <= v.x0 <= h.x1 + near and v.y0 - near <= h.y0 <= v.y1 + near
+
+    def pieces(r: Rule) -> bool:
+        at, _, _ = along(r)
+        line = [along(q) for q in rules if q.horizontal == r.horizontal and abs(along(q)[0] - at) <= near]
+        return len(line) >= 3 and max(e for _, _, e in line) - min(s for _, s, _ in line) >= 3 * long_pt
+
+    return [r for r in rules
+            if length(r) >= long_pt or any(meets(r, q) for q in across[r.horizontal]) or pieces(r)]
 
 
 def text_lines(gray: np.ndarray, dpi: int, n: int = 4, max_len: int = 12) -> list[PxBox]:
