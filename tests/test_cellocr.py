@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 
 from extractor.read import cellocr
 from extractor.read.cellocr import Reading
+from extractor.read.ocr import Recognised
 
 LINE_H = 20.0
 
@@ -177,9 +178,9 @@ def test_a_cell_holding_only_a_speck_is_empty_and_a_dash_is_not():
     assert len(cellocr.lines_in_cell(gray, (120, 15, 200, 50), LINE_H, 140)) == 1
 
 
-def _reader(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+def _reader(crops: list[np.ndarray]) -> list[Recognised]:
     """A stand-in recogniser: little ink is a speck read doubtfully as "1", more is text."""
-    return [("1", 0.3) if int((c[:, :, 0] < 140).sum()) < 30 else ("text", 0.99) for c in crops]
+    return [Recognised("1", 0.3) if int((c[:, :, 0] < 140).sum()) < 30 else Recognised("text", 0.99) for c in crops]
 
 
 def test_a_speck_beside_a_cells_text_is_dropped_and_a_lone_short_glyph_kept() -> None:

@@ -66,7 +66,8 @@ def settle_ocr_names(items: list[LineItem], ocr_pages: set[int]) -> list[LineIte
             flag = "name_from_document"
             if name == items[i].name and items[i].page in ocr_pages and name not in known:
                 near = [k for k in known if _near(name, k)]  # type: ignore[arg-type]
-                name, flag = (near[0], "name_from_vocabulary") if len(near) == 1 else (name, flag)
+                if len(near) == 1:
+                    name, flag = near[0], "name_from_vocabulary"
             if name != items[i].name:
                 old = items[i]
                 items[i] = old.model_copy(update={"name": name, "flags": [*(old.flags or []), f"{flag}:{old.name}"]})

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from extractor.read.ocr import Candidates, PixelItem, Recognised
+from extractor.read.scan import flag_runs
 
 PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1/y1 exclusive
 
@@ -48,13 +49,6 @@ class Band:
         return self.y1 - self.y0
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) of every run of True, end exclusive."""
-    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
-    diff = np.diff(padded)
-    return list(zip(np.flatnonzero(diff == 1).tolist(), np.flatnonzero(diff == -1).tolist()))
-
-
 def _clear_rules(dark: np.ndarray, edge: int) -> np.ndarray:
     """Remove what is left of the cell's ruling lines: rows / columns near an edge that are
     dark over most of their length."""
@@ -77,7 +71,7 @@ def _bands(dark: np.ndarray, line_h: float) -> list[tuple[int, int]]:
     """Row bands of ink, short pieces of one line joined (the two bars of `=`, `≥`'s parts):
     a band much shorter than a line joins its neighbour when the two still fit one line."""
     merged: list[list[int]] = []
-    for s, e in _runs(dark.sum(axis=1) > 0):
+    for s, e in flag_runs(dark.sum(axis=1) > 0):
         if merged:
             ps, pe = merged[-1]
             short = min(pe - ps, e - s) < 0.6 * line_h
@@ -157,7 +151,7 @@ def line_height(gray: np.ndarray, boxes: Sequence[PxBox], dark_below: int) -> fl
         if x1 - x0 < 8 or y1 - y0 < 8:
             continue
         dark = _clear_rules(gray[y0 + 3 : y1 - 3, x0 + 3 : x1 - 3] < dark_below, edge=4)
-        heights.extend(e - s for s, e in _runs(dark.sum(axis=1) > 0) if e - s > least)
+        heights.extend(e - s for s, e in flag_runs(dark.sum(axis=1) > 0) if e - s > least)
     return float(np.median(heights)) if heights else 20.0
 
 
@@ -297,7 +291,6 @@ def _glyph_classes(readings: Sequence[Reading], same: float = 0.9) -> dict[str, 
     return classes
 
 
-_THIN = 12  # pixels: a region this thin holds no line of text
 NOISE = 0.5  # a band outside the cells read less surely than this is dust, not text
 TALL = 3.0  # a band taller than this many lines is not a line of text: the detector reads it
 PROSE = 3  # a cell of this many lines or more is a paragraph: the detector reads it
@@ -307,7 +300,7 @@ def read_cells(
     gray: np.ndarray,
     cells: Sequence[PxBox],
     grids: Sequence[PxBox],
-    recognise: Callable[[list[np.ndarray]], Sequence[tuple]],
+    recognise: Callable[[list[np.ndarray]], Sequence[Recognised]],
     detect: Callable[[np.ndarray], list[PixelItem]],
 ) -> list[Reading]:
     """Every text line of the page, boxes in page pixels.
@@ -338,7 +331,7 @@ def read_cells(
     bands = [b for _, b in located] + free
     if bands:
         crops = [crop(gray if i < len(located) else rest, b, line_h) for i, b in enumerate(bands)]
-        texts = [Recognised(*t) for t in recognise(crops)]
+        texts = recognise(crops)
         lines_of = Counter(box for box, _ in located)
         for (box, b), t in zip(located, texts[: len(located)], strict=True):
             if _speck(b, t.text, t.conf, line_h, alone=lines_of[box] == 1):
@@ -374,15 +367,10 @@ def _text_like(band: Band, conf: float, line_h: float) -> bool:
 
 def detected(gray: np.ndarray, region: PxBox, cell: PxBox,
              detect: Callable[[np.ndarray], list[PixelItem]]) -> list[Reading]:
-    """What the detector finds and reads in `region` of the page, as readings of `cell`.
-    A region thinner than a stroke every way but one (a rule's stub, a fold) holds no text,
-    and the detector, scaling it, would shrink it to nothing."""
+    """What the detector finds and reads in `region` of the page, as readings of `cell`."""
     x0, y0 = max(0, region[0]), max(0, region[1])
-    image = np.ascontiguousarray(gray[y0 : region[3], x0 : region[2]])
-    if min(image.shape[:2]) < _THIN:
-        return []
     out = []
-    for text, (a, c, d, e), conf in detect(image):
+    for text, (a, c, d, e), conf in detect(np.ascontiguousarray(gray[y0 : region[3], x0 : region[2]])):
         band = Band(int(a) + x0, int(c) + y0, int(np.ceil(d)) + x0, int(np.ceil(e)) + y0)
         out.append(Reading(band, cell, text, conf))
     return out

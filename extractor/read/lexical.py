@@ -66,7 +66,7 @@ def attested(readings: Sequence[Reading], terms: Iterable[str], printed: Iterabl
     return counts
 
 
-def _runs(text: str, i: int, counts: Counter[str]) -> tuple[int, float]:
+def _support(text: str, i: int, counts: Counter[str]) -> tuple[int, float]:
     """How well the text through character `i` is attested: the longest attested run of 2–4
     characters through it, then how often runs through it are attested (longer weigh more)."""
     longest, total = 0, 0.0
@@ -94,13 +94,13 @@ def reread(r: Reading, counts: Counter[str], words: frozenset[str] = frozenset()
         kind = _HAN if _HAN.fullmatch(text[i]) else _PUNCT if _PUNCT.fullmatch(text[i]) else None
         if cands[0][1] >= DOUBT or kind is None:
             continue
-        here = _runs("".join(text), i, counts)
+        here = _support("".join(text), i, counts)
         need = max(here[0] + 1, min(3, len(text)))
         best, score = None, here
         for c, q in cands[1:]:
             if q < FLOOR or not kind.fullmatch(c or "-"):
                 continue
-            s = _runs("".join(text[:i]) + c + "".join(text[i + 1 :]), i, counts)
+            s = _support("".join(text[:i]) + c + "".join(text[i + 1 :]), i, counts)
             if s[0] >= need and s > score:
                 best, score = c, s
         if best is not None:
@@ -133,7 +133,7 @@ def _trimmed(text: list[str], alts: Sequence[Candidates], counts: Counter[str]) 
             continue
         rest = text[1:] if end == 0 else text[:-1]
         inner = rest[0] if end == 0 else rest[-1]
-        if not _CJK.fullmatch(inner) or _runs("".join(text), 0 if end == 0 else len(text) - 1, counts)[0]:
+        if not _CJK.fullmatch(inner) or _support("".join(text), 0 if end == 0 else len(text) - 1, counts)[0]:
             continue
         words = "".join(rest)
         edge = words[:3] if end == 0 else words[-3:]

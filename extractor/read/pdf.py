@@ -317,7 +317,7 @@ def _lines_confidence(engine, crops) -> float:  # type: ignore[no-untyped-def]
     import numpy as np
 
     rgb = [np.ascontiguousarray(np.repeat(c[:, :, None], 3, axis=2)) for c in crops]
-    return float(sum(r[1] for r in engine.recognise(rgb)))
+    return float(sum(r.conf for r in engine.recognise(rgb)))
 
 
 def _recognise_halves(gray, rules: list[Rule], options: OcrOptions, split: int | None):  # type: ignore[no-untyped-def]

@@ -166,7 +166,7 @@ def _em(text: np.ndarray) -> float | None:
     """A text line's height in mask pixels: the median band of inked rows, or of inked
     columns where that is smaller (the page may be turned); None without text."""
     def median_band(flags: np.ndarray) -> float:
-        sizes = [e - s for s, e in _flag_runs(flags) if e - s >= 3]
+        sizes = [e - s for s, e in flag_runs(flags) if e - s >= 3]
         return float(np.median(sizes)) if sizes else float("inf")
 
     em = min(median_band(text.any(axis=1)), median_band(text.any(axis=0)))
@@ -353,12 +353,12 @@ def text_lines(gray: np.ndarray, dpi: int, n: int = 4, max_len: int = 12) -> lis
     text, f, ppt = _text_mask(gray, dpi)
     rows = text.sum(axis=1) >= 1
     found: list[tuple[int, PxBox]] = []
-    for y0, y1 in _flag_runs(rows):
+    for y0, y1 in flag_runs(rows):
         hgt = y1 - y0
         if not 5 * ppt <= hgt <= 24 * ppt:  # 5-24 pt: body text, not a rule's remains or a big title
             continue
         band = _close_rows(text[y0:y1].any(axis=0)[None, :], hgt)[0]
-        for x0, x1 in _flag_runs(band):
+        for x0, x1 in flag_runs(band):
             if x1 - x0 >= 3 * hgt:
                 x1 = min(x1, x0 + max_len * hgt)
                 pad = max(1, hgt // 4)
@@ -369,7 +369,7 @@ def text_lines(gray: np.ndarray, dpi: int, n: int = 4, max_len: int = 12) -> lis
     return [(max(0, x0), max(0, y0), min(w, x1), min(h, y1)) for _, (x0, y0, x1, y1) in found[:n]]
 
 
-def _flag_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+def flag_runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """(start, end) of every run of True, end exclusive."""
     padded = np.concatenate(([False], flags, [False])).astype(np.int8)
     diff = np.diff(padded)
@@ -394,7 +394,7 @@ def two_up_split(gray: np.ndarray, dpi: int, min_gutter_pt: float = 12.0) -> int
     blank = counts <= max(2, int(0.01 * hs))  # dust and noise are not print
     lo, hi = int(0.4 * ws), int(0.6 * ws)
     best: tuple[int, int] | None = None
-    for x0, x1 in _flag_runs(blank):
+    for x0, x1 in flag_runs(blank):
         if x1 > lo and x0 < hi and x1 - x0 >= min_gutter_pt * dpi / 72 / f and (best is None or x1 - x0 > best[1] - best[0]):
             best = (x0, x1)
     if best is None or counts[: best[0]].sum() < 50:
