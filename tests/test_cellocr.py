@@ -207,3 +207,21 @@ def test_line_height_is_the_texts_not_the_dust_of_a_blank_half_sheet() -> None:
         bar(d, 100, y, 400, y + 23)  # three lines of text 24 px tall
     gray = np.asarray(img)
     assert cellocr.line_height(gray, [], cellocr.ink_threshold(gray)) >= 20
+
+
+def test_a_cell_spanning_smaller_cells_does_not_read_their_text_again() -> None:
+    """Where a grid's faint rules were found in part, a cell spans the cells it should
+    have been cut into: each line is read once, in the smallest cell that holds it."""
+    img, d = page()
+    bar(d, 40, 40, 120, 55)  # a line inside the small cell
+    bar(d, 200, 40, 260, 55)  # a line only the big cell holds
+    gray = np.asarray(img)
+    big, small = (10, 10, 390, 100), (20, 20, 150, 80)
+    seen: list[int] = []
+
+    def recognise(crops):
+        seen.extend(c.shape[1] for c in crops)
+        return [Recognised("字", 0.99)] * len(crops)
+
+    readings = cellocr.read_cells(gray, [big, small], [(10, 10, 390, 100)], recognise, lambda image: [])
+    assert sorted((r.cell, r.band.x0) for r in readings) == [(big, 200), (small, 40)]

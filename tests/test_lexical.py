@@ -98,3 +98,16 @@ def test_a_word_one_guessed_character_off_a_vocabulary_word_is_that_word() -> No
     fair = read("预障数", {1: (("障", 0.7), ("舞", 0.1))})
     other = read("单位编码", {2: (("编", 0.3), ("", 0.1))})
     assert [r.text for r in lexical_look([fair, other], terms)] == ["预障数", "单位编码"]
+
+
+def test_one_word_read_twice_with_opposite_doubts_is_read_as_their_summed_weights_say() -> None:
+    cell = read("脱管湍管率", {2: (("湍", 0.835), ("漏", 0.068), ("浦", 0.029))})
+    prose = read("防止脱管漏管。防止发生重大舆情", {3: (("漏", 0.894), ("湍", 0.091), ("滞", 0.007))})
+    got = lexical_look([cell, prose], ())
+    assert got[0].text == "脱管漏管率" and got[0].first == "脱管湍管率"
+    assert got[1] is prose  # already read as the vote says
+    # alone, the cell's reading has nothing to weigh it against
+    assert lexical_look([cell], ())[0].text == "脱管湍管率"
+    # a candidate the recogniser did not weigh for this character is never taken
+    blind = read("脱管湍管率", {2: (("湍", 0.835), ("浦", 0.1))})
+    assert lexical_look([blind, prose], ())[0].text == "脱管湍管率"

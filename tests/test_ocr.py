@@ -9,7 +9,7 @@ import unicodedata
 import pymupdf
 import pytest
 
-from extractor.read.ocr import OcrUnavailable, OcrWord, get_engine, ocr_page
+from extractor.read.ocr import OcrUnavailable, OcrWord, PixelItem, get_engine, ocr_page
 
 DPI = 200
 NUMBERS = ["1,557.33", "2010301", "96,240.00"]
@@ -169,3 +169,19 @@ def test_rapidocr_recognise_keeps_each_characters_candidates():
     [got] = get_engine("rapidocr").recognise([crop])
     assert got.text and len(got.alts) == len(got.text)
     assert all(a[0][0] == c and 0.0 <= a[0][1] <= 1.0 for a, c in zip(got.alts, got.text, strict=True))
+
+
+def test_rapidocr_detected_lines_keep_each_characters_candidates():
+    """Lines the detector finds (a paragraph cell, text outside the grids) are read the way
+    cells are, so the lexical second look can weigh their characters too."""
+    pytest.importorskip("rapidocr")
+    doc, _ = _image_only()
+    import numpy as np
+
+    pix = doc[0].get_pixmap(dpi=DPI, colorspace=pymupdf.csRGB, alpha=False)
+    bgr = np.ascontiguousarray(np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)[:, :, ::-1])
+    items = get_engine("rapidocr").detect(bgr)
+    assert items and all(isinstance(i, PixelItem) for i in items)
+    assert all(len(i.alts) == len(i.text) and all(a[0][0] == c for a, c in zip(i.alts, i.text, strict=True))
+               for i in items)
+    assert {w.text for w in ocr_page(doc[0], dpi=DPI)} == {i.text for i in items}

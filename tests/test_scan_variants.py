@@ -269,3 +269,95 @@ def test_the_strokes_of_big_print_are_not_rules_and_a_tables_short_rules_are() -
     strokes = [Rule(300, 60, 325, 60), Rule(312, 50, 312, 75)]  # a title's 十 at 25 pt
     faded = [Rule(60, 160, 80, 160), Rule(150, 160, 175, 160), Rule(300, 160, 320, 160)]  # one rule in pieces
     assert in_lattice(frame + inner + strokes + faded) == frame + inner + faded
+
+
+# --------------------------------------------------------------------------- grey rules
+
+
+def _grey_ruled(width: float = 842, height: float = 595, grey: float = 0.78) -> np.ndarray:
+    """A landscape table ruled in 0.5 pt grey (北京's tables), amounts set right against
+    each column's rule, and its middle column left blank: no rule is dark, and a blank
+    column runs down the middle of the sheet."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=width, height=height)
+    page.insert_text((300, 60), "一般公共预算支出表", fontname="china-s", fontsize=14)
+    xs = [40, 120, 300, 400, 520, 640, 800]
+    top, row, rows = 90, 18, 20
+    for r in range(rows + 1):
+        page.draw_line((xs[0], top + r * row), (xs[-1], top + r * row), width=0.5, color=(grey,) * 3)
+    for x in xs:
+        page.draw_line((x, top), (x, top + rows * row), width=0.5, color=(grey,) * 3)
+    for r in range(1, rows):
+        y = top + r * row + 13
+        page.insert_text((xs[0] + 3, y), f"20105{r:02d}", fontname="helv", fontsize=9)
+        page.insert_text((xs[1] + 3, y), LABELS[r % len(LABELS)], fontname="china-s", fontsize=9)
+        for c in (2, 4, 5):  # the column 400-520, across the sheet's middle, stays blank
+            amount = AMOUNTS[(r + c) % len(AMOUNTS)]
+            page.insert_text((xs[c + 1] - 1.5 - pymupdf.get_text_length(amount, "helv", 9), y), amount,
+                             fontname="helv", fontsize=9)
+    return _gray(page, 200)
+
+
+def test_a_table_ruled_in_grey_is_found_and_is_not_two_pages() -> None:
+    gray = _grey_ruled()
+    assert scan.two_up_split(gray, 200) is None  # its rules run across the blank column
+    assert scan.find_rules(gray, 200) == []  # no rule is dark
+    rules = scan.page_rules(gray, 200)
+    verticals = {round(r.x0) for r in rules if not r.horizontal and r.y1 - r.y0 > 300}
+    horizontals = {round(r.y0) for r in rules if r.horizontal and r.x1 - r.x0 > 700}
+    # every column rule, figures set against it or not, runs the table's height
+    for x in (40, 120, 300, 400, 520, 640, 800):
+        assert any(abs(x - v) <= 1 for v in verticals), (x, sorted(verticals))
+    assert len({round(y / 3) for y in horizontals}) >= 20
+
+
+def test_an_ordinary_scans_rules_are_not_taken_from_its_grey(page_gray: np.ndarray) -> None:
+    assert scan.page_rules(page_gray, DPI) == scan.find_rules(page_gray, DPI)
+
+
+def test_skew_of_a_grey_ruled_table_is_found() -> None:
+    gray = _grey_ruled()
+    turned = np.asarray(Image.fromarray(gray).rotate(0.6, resample=Image.BICUBIC, fillcolor=248))
+    assert abs(scan.estimate_skew(turned) - 0.6) <= 0.1
+
+
+def test_a_short_thin_column_rule_between_two_row_rules_is_found() -> None:
+    """A header's one-row rule between 科目编码 and 科目名称, 0.3 pt black: the scan leaves
+    it at about 175, too light to be dark and too short for the faint window."""
+    from extractor.read.page import Rule
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=300)
+    for y in (100, 121, 140):
+        page.draw_line((60, y), (540, y), width=0.8)
+    for x in (60, 540):
+        page.draw_line((x, 100), (x, 140), width=0.8)
+    page.draw_line((170, 100), (170, 121), width=0.3, color=(0.65,) * 3)  # the header row's own column rule, at 175
+    page.insert_text((80, 115), "科目编码", fontname="china-s", fontsize=10)
+    page.insert_text((300, 115), "科目名称", fontname="china-s", fontsize=10)
+    page.insert_text((80, 134), "208 社会保障和就业支出", fontname="china-s", fontsize=10)
+    gray = _gray(page, 200)
+    rules = scan.find_rules(gray, 200)
+    assert not any(not r.horizontal and abs(r.x0 - 170) < 2 for r in rules)  # too light for the finder
+    extra = scan.separators(gray, 200, rules)
+    assert [(round(r.x0), round(r.y0), round(r.y1)) for r in extra] == [(170, 100, 121)]
+    assert all(isinstance(r, Rule) for r in extra)
+
+
+def test_a_thin_row_rule_one_column_wide_is_found() -> None:
+    """A 绩效 table's rule between two indicators of one column, printed thin: between the
+    column's two long rules it is a row rule, not a stroke of the indicator's name."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=400)
+    for x in (60, 200, 540):
+        page.draw_line((x, 100), (x, 300), width=0.8)
+    for y in (100, 300):
+        page.draw_line((60, y), (540, y), width=0.8)
+    page.draw_line((200, 160), (540, 160), width=0.3, color=(0.65,) * 3)  # one column's row rule
+    page.insert_text((210, 140), "气象台站改造数量", fontname="china-s", fontsize=10)
+    page.insert_text((210, 190), "确保市局各类气象业务及管理工作稳定持续运转", fontname="china-s", fontsize=10)
+    gray = _gray(page, 200)
+    rules = scan.find_rules(gray, 200)
+    assert not any(r.horizontal and abs(r.y0 - 160) < 2 for r in rules)
+    extra = [(round(r.y0), round(r.x0), round(r.x1)) for r in scan.separators(gray, 200, rules)]
+    assert extra == [(160, 200, 540)]

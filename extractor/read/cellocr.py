@@ -14,7 +14,7 @@ Pure functions on a grayscale page image in pixels (`lines_in_cell`, `ink_strips
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -314,8 +314,8 @@ def read_cells(
     line_h = line_height(gray, cells, dark)
     located: list[tuple[PxBox, Band]] = []
     prose: list[PxBox] = []  # cells of PROSE lines or more: the detector reads paragraphs better
-    for box in cells:
-        lines = lines_in_cell(gray, box, line_h, dark)
+    for box, image in zip(cells, _own_ink(gray, cells), strict=True):
+        lines = lines_in_cell(image, box, line_h, dark)
         if len(lines) >= PROSE:
             prose.append(box)
         else:
@@ -349,6 +349,23 @@ def read_cells(
     return readings
 
 
+def _own_ink(gray: np.ndarray, cells: Sequence[PxBox], near: int = 3) -> Iterator[np.ndarray]:
+    """For each cell the page image to find its lines in: the page, or, for a cell that
+    holds smaller cells (a grid whose faint rules were found in part spans a cell over
+    those it missed), the page with the smaller cells made paper, so that no line is read
+    twice, once in each."""
+    for x0, y0, x1, y1 in cells:
+        inner = [c for c in cells if c != (x0, y0, x1, y1) and c[0] >= x0 - near and c[1] >= y0 - near
+                 and c[2] <= x1 + near and c[3] <= y1 + near]
+        if not inner:
+            yield gray
+            continue
+        image = gray.copy()
+        for a, b, c, d in inner:
+            image[b:d, a:c] = 255
+        yield image
+
+
 def _speck(band: Band, text: str, conf: float, line_h: float, alone: bool) -> bool:
     """A line of a cell that is dust: under half a line tall and read as a letter or a
     figure, or doubtfully, beside the cell's text ("1一般公共预算拨款收入"); alone in the
@@ -370,7 +387,7 @@ def detected(gray: np.ndarray, region: PxBox, cell: PxBox,
     """What the detector finds and reads in `region` of the page, as readings of `cell`."""
     x0, y0 = max(0, region[0]), max(0, region[1])
     out = []
-    for text, (a, c, d, e), conf in detect(np.ascontiguousarray(gray[y0 : region[3], x0 : region[2]])):
+    for text, (a, c, d, e), conf, alts in detect(np.ascontiguousarray(gray[y0 : region[3], x0 : region[2]])):
         band = Band(int(a) + x0, int(c) + y0, int(np.ceil(d)) + x0, int(np.ceil(e)) + y0)
-        out.append(Reading(band, cell, text, conf))
+        out.append(Reading(band, cell, text, conf, alts=alts))
     return out

@@ -62,12 +62,20 @@ class OcrWord:
     conf: float  # 0..1
 
 
-# A recognised item in pixel space: text, axis-aligned box (x0, y0, x1, y1), confidence.
-PixelItem = tuple[str, tuple[float, float, float, float], float]
-
 # The characters a recogniser weighed for one read character, likeliest first, with their
 # probabilities; "" is "no character here" (CTC's blank).
 Candidates = tuple[tuple[str, float], ...]
+
+
+class PixelItem(NamedTuple):
+    """A text line found and read in an image: its text, axis-aligned box (x0, y0, x1, y1)
+    in the image's pixels, confidence and, where the engine tells, each character's
+    candidates."""
+
+    text: str
+    box: tuple[float, float, float, float]
+    conf: float
+    alts: tuple[Candidates, ...] = ()
 
 
 class Recognised(NamedTuple):
@@ -95,6 +103,8 @@ class _Engine(Protocol):
 
 
 class _RapidOcr:
+    TEXT_SCORE = 0.5  # RapidOCR's own floor: a line read less surely is dropped
+
     def __init__(self) -> None:
         # onnxruntime 1.32's Linux wheel records telemetry (~/.cache/Microsoft/
         # DeveloperTools/.onnxruntime/onnxruntime.db) and, seconds after start,
@@ -161,16 +171,20 @@ class _RapidOcr:
             import numpy as np
 
             image = np.ascontiguousarray(np.repeat(image[:, :, None], 3, axis=2))
-        result = self._ocr(image)
-        if result.boxes is None or result.txts is None:
-            return []
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        # The detector finds the lines; they are read here, as cells are, so that each
+        # character keeps its candidates (RapidOCR's own pass crops and reads them alike).
+        found = self._ocr(image, use_rec=False)
+        quads = [q for q in (found.boxes if found.boxes is not None else []) if not _tilted(q)]
+        read = self.recognise([get_rotate_crop_image(image, q.copy()) for q in quads])
         items: list[PixelItem] = []
-        for quad, text, score in zip(result.boxes, result.txts, result.scores, strict=True):
-            if not text.strip() or _tilted(quad):
+        for quad, r in zip(quads, read, strict=True):
+            if not r.text.strip() or r.conf < self.TEXT_SCORE:
                 continue
             xs = [float(p[0]) for p in quad]
             ys = [float(p[1]) for p in quad]
-            items.append((text, (min(xs), min(ys), max(xs), max(ys)), float(score)))
+            items.append(PixelItem(r.text, (min(xs), min(ys), max(xs), max(ys)), r.conf, r.alts))
         return items
 
 
@@ -283,7 +297,7 @@ class _Tesseract:
         x1 = max(int(r["left"]) + int(r["width"]) for r in group)
         y1 = max(int(r["top"]) + int(r["height"]) for r in group)
         conf = min(max(float(r["conf"]), 0.0) for r in group) / 100.0
-        return text, (float(x0), float(y0), float(x1), float(y1)), conf
+        return PixelItem(text, (float(x0), float(y0), float(x1), float(y1)), conf)
 
 
 def _png(image: "np.ndarray") -> bytes:
@@ -319,7 +333,7 @@ def ocr_page(
     # pixels -> displayed points -> unrotated page points (the space of get_text()).
     to_page = pymupdf.Matrix(72.0 / dpi, 72.0 / dpi) * page.derotation_matrix
     out: list[OcrWord] = []
-    for text, (x0, y0, x1, y1), conf in ocr(pix):
+    for text, (x0, y0, x1, y1), conf, _ in ocr(pix):
         r = pymupdf.Rect(x0, y0, x1, y1) * to_page  # Rect * Matrix: bounding box of image
         out.append(OcrWord(text, r.x0, r.y0, r.x1, r.y1, conf))
     return out

@@ -225,13 +225,13 @@ def scan_image(rgb, read: Page, options: OcrOptions) -> Scanned:  # type: ignore
     turned a quarter reads with its width and height swapped, and `skew` holds the whole
     turn found (e.g. 90.4). A sheet printing two pages side by side is read half by half.
     """
-    from extractor.read.scan import find_rules, two_up_split
+    from extractor.read.scan import page_rules, two_up_split
 
     gray, turn, skew = _upright_image(rgb, options)
     if turn % 180:
         read.width, read.height = read.height, read.width
     split = two_up_split(gray, options.dpi)
-    rules = find_rules(gray, options.dpi, faint=split is not None)  # a 2-up print's rules are thin
+    rules = page_rules(gray, options.dpi, two_up=split is not None)
     return Scanned(read, rules, _recognise_halves(gray, rules, options, split), turn, skew)
 
 
@@ -283,7 +283,7 @@ def _upright_image(rgb, options: OcrOptions):  # type: ignore[no-untyped-def]
     if scan.quarter_turn(gray, options.dpi):  # text runs down the image: turn it; the 180° check settles which way
         k = 1
         gray = np.ascontiguousarray(np.rot90(gray, k))
-    skew = scan.estimate_skew(gray, faint=scan.two_up_split(gray, options.dpi) is not None)  # 2-up: thin lines
+    skew = scan.estimate_skew(gray)
     if abs(skew) >= 0.05:
         gray = np.asarray(Image.fromarray(gray).rotate(-skew, resample=Image.BICUBIC, fillcolor=255))
     if _upside_down(gray, options):

@@ -26,6 +26,13 @@ from extractor.read.page import Rule
 
 DARK = 160  # gray level below which a pixel of a normal (or normalised) scan is ink
 FAINT_LEN = 2.0  # a faint line must run this many times min_pt (text makes short faint runs)
+# Faint lines: (levels below the paper, levels below the pixels 2 pt to the side) that a
+# thin line's pixels reach. A 2-up print's 0.4 pt rules come out of a 150 dpi scan at about
+# 190 on paper 248, in half-size print whose strokes a lower bar would take for lines; a
+# table ruled in 0.5 pt grey (北京's tables) at 205-212 on the same paper.
+THIN_LINES = (40, 25)
+GREY_LINES = (25, 20)
+GREY_GAIN = 1.3  # grey lines are used where they draw this much more ruling than the dark ones
 PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1/y1 exclusive
 
 
@@ -132,7 +139,12 @@ def _min_pool(gray: np.ndarray, f: int) -> np.ndarray:
     if f <= 1:
         return gray
     h, w = gray.shape[0] // f * f, gray.shape[1] // f * f
-    return gray[:h, :w].reshape(h // f, f, w // f, f).min(axis=(1, 3))
+    out = gray[:h:f, :w:f].copy()
+    for dy in range(f):
+        for dx in range(f):
+            if dy or dx:
+                np.minimum(out, gray[dy:h:f, dx:w:f], out=out)
+    return out
 
 
 def _text_mask(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, int, float]:
@@ -218,18 +230,17 @@ def _profile_score(ys: np.ndarray, xs: np.ndarray, h: int, deg: float) -> float:
     return float(np.sum(profile**2))
 
 
-def estimate_skew(gray: np.ndarray, max_deg: float = 4.0, faint: bool = False) -> float:
+def estimate_skew(gray: np.ndarray, max_deg: float = 4.0) -> float:
     """Skew angle in degrees (counter-clockwise positive, as PIL rotates) of a page image.
 
     Projection profile: at the right angle, text rows and ruling lines fall on pixel
     rows, so the row sums of dark pixels are most uneven. A coarse pass in 0.1° steps over
     ±max_deg, then a fine pass in 0.01° steps around the best. The pixels are those below
-    128 of every other row and column; with `faint` (a page printed two to a sheet, whose
-    0.4 pt lines hardly reach 128), those below DARK of the image halved by taking each
-    2×2 block's darkest. Within ±2° the angles tried are the ones tried before the range
-    grew, so an ordinary scan's estimate is unchanged to the last digit.
+    DARK of the image halved by taking each 2×2 block's darkest, so that thin grey rules
+    count as well as text: on a table ruled in 0.5 pt grey (北京) or printed two to a
+    sheet, text alone left the angle off by up to a degree and a half.
     """
-    small = _min_pool(gray, 2) < DARK if faint else gray[::2, ::2] < 128
+    small = _min_pool(gray, 2) < DARK
     ys, xs = np.nonzero(small)
     if len(ys) < 50:
         return 0.0
@@ -274,40 +285,57 @@ def _line_mask(dark: np.ndarray, k: int) -> np.ndarray:
 
 
 def _thin_dark(gray: np.ndarray, dark: np.ndarray, d: int, axis: int, step: int = 25) -> np.ndarray:
-    """Pixels of `dark` that are at least `step` darker than the pixels d away on both
-    sides across `axis` (0: above and below, for horizontal lines): a thin line, not
-    the inside of a filled area."""
+    """Pixels of `dark` that are at least `step` darker than the pixels d away across
+    `axis`: a thin line, not the inside of a filled area. Across a horizontal line (axis
+    0) on both sides, above and below: a row of text has an edge of paper on one side all
+    along. Across a vertical line (axis 1) on one side or the other: figures set right
+    against a column's rule darken the paper on that side, row after row."""
     g = gray.astype(np.int16)
     before = np.full_like(g, 255)
     after = np.full_like(g, 255)
     if axis == 0:
         before[d:], after[:-d] = g[:-d], g[d:]
-    else:
-        before[:, d:], after[:, :-d] = g[:, :-d], g[:, d:]
-    return dark & (before - g >= step) & (after - g >= step)
+        return dark & (before - g >= step) & (after - g >= step)
+    before[:, d:], after[:, :-d] = g[:, :-d], g[:, d:]
+    return dark & ((before - g >= step) | (after - g >= step))
 
 
-def find_rules(gray: np.ndarray, dpi: int, min_pt: float = 14.0, faint: bool = False) -> list[Rule]:
+def find_rules(gray: np.ndarray, dpi: int, min_pt: float = 14.0,
+               faint: tuple[int, int] | None = None) -> list[Rule]:
     """Ruling segments of a (deskewed) page image, in PDF points.
 
-    Dark pixels (< DARK) in straight runs at least `min_pt` long. With `faint`, thin
-    lines lighter than that count too where they run at least FAINT_LEN times as long:
-    pixels 40 levels below the paper that stand out by 25 from the pixels 2 pt above and
-    below (left and right, for a vertical line), as the 0.4 pt rules of pages printed two
-    to a sheet come out of a 150 dpi scan (about 190 on paper 248). Off by default: on an
-    ordinary scan its lines are dark already, and the longer window's reach past a line's
-    end would move the frame's edges by a point or two."""
+    Dark pixels (< DARK) in straight runs at least `min_pt` long. With `faint` (`THIN_LINES`
+    or `GREY_LINES`: levels below the paper, levels below the pixels 2 pt across), thin
+    lines lighter than that count too where they run at least FAINT_LEN times as long
+    (`_thin_dark`). Off by default: on an ordinary scan its lines are dark already, and the
+    longer window's reach past a line's end would move the frame's edges by a point or two."""
+    k, lines_h, lines_v = _dark_lines(gray, dpi, min_pt)
+    if faint:
+        faint_h, faint_v = _faint_lines(gray, dpi, k, faint)
+        lines_h, lines_v = lines_h | faint_h, lines_v | faint_v
+    return _rules_of(lines_h, lines_v, k, dpi)
+
+
+def _dark_lines(gray: np.ndarray, dpi: int, min_pt: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """The window (pixels) and the masks of dark pixels in horizontal and vertical lines
+    (the vertical one transposed)."""
     dark = gray < DARK
     k = max(8, int(min_pt * dpi / 72))
-    lines_h = _line_mask(dark, k)
-    lines_v = _line_mask(np.ascontiguousarray(dark.T), k)
-    if faint:
-        paper = float(np.percentile(gray[::4, ::4], 60))
-        light = gray < paper - 40
-        d = max(2, round(2 * dpi / 72))
-        kf = int(FAINT_LEN * k)
-        lines_h |= _line_mask(dark | _thin_dark(gray, light, d, 0), kf)
-        lines_v |= _line_mask(np.ascontiguousarray((dark | _thin_dark(gray, light, d, 1)).T), kf)
+    return k, _line_mask(dark, k), _line_mask(np.ascontiguousarray(dark.T), k)
+
+
+def _faint_lines(gray: np.ndarray, dpi: int, k: int, faint: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The masks of faint lines, FAINT_LEN times the window long (`find_rules`)."""
+    below, step = faint
+    dark = gray < DARK
+    light = gray < float(np.percentile(gray[::4, ::4], 60)) - below
+    d = max(2, round(2 * dpi / 72))
+    kf = int(FAINT_LEN * k)
+    return (_line_mask(dark | _thin_dark(gray, light, d, 0, step), kf),
+            _line_mask(np.ascontiguousarray((dark | _thin_dark(gray, light, d, 1, step)).T), kf))
+
+
+def _rules_of(lines_h: np.ndarray, lines_v: np.ndarray, k: int, dpi: int) -> list[Rule]:
     scale = 72.0 / dpi
     rules: list[Rule] = []
     for r, s, e in _runs(lines_h, k):
@@ -317,6 +345,110 @@ def find_rules(gray: np.ndarray, dpi: int, min_pt: float = 14.0, faint: bool = F
         x = (c + 0.5) * scale
         rules.append(Rule(x, s * scale, x, e * scale))
     return in_lattice(rules)
+
+
+def page_rules(gray: np.ndarray, dpi: int, two_up: bool = False, min_pt: float = 14.0) -> list[Rule]:
+    """The page's ruling lines: `find_rules`, with a 2-up print's thin lines (`two_up`),
+    or with grey ones where those draw clearly more ruling than the dark ones alone (a
+    table ruled in 0.5 pt grey, perhaps inside a dark frame; thin black rules a scan
+    leaves at 160, dark in pieces), and the rules one cell long (`separators`)."""
+    if two_up:
+        return find_rules(gray, dpi, min_pt, faint=THIN_LINES)
+    k, lines_h, lines_v = _dark_lines(gray, dpi, min_pt)
+    rules = _rules_of(lines_h, lines_v, k, dpi)
+    faint_h, faint_v = _faint_lines(gray, dpi, k, GREY_LINES)
+    grey = _rules_of(lines_h | faint_h, lines_v | faint_v, k, dpi)
+    rules = grey if _drawn(grey) >= GREY_GAIN * _drawn(rules) + 100 else rules
+    return rules + separators(gray, dpi, rules)
+
+
+def separators(gray: np.ndarray, dpi: int, rules: list[Rule]) -> list[Rule]:
+    """Rules one cell long that the line finder cannot tell from a character's stroke:
+    shorter than its faint window, and too thin to be dark (a header's 0.3 pt rule between
+    科目编码 and 科目名称 comes out of a scan at 175; so do the rules between the rows of
+    one column of a 绩效 table). Column rules one row high between two long row rules
+    (`_between`), and row rules one column wide between two long column rules."""
+    def flip(r: Rule) -> Rule:
+        return Rule(r.y0, r.x0, r.y1, r.x1)
+
+    columns = _between(gray, dpi, rules)
+    rows = _between(np.ascontiguousarray(gray.T), dpi, [flip(r) for r in rules])
+    return columns + [flip(r) for r in rows]
+
+
+def _between(gray: np.ndarray, dpi: int, rules: list[Rule], long_pt: float = 40.0,
+             cover: float = 0.9) -> list[Rule]:
+    """The column rules of `separators`: between two long horizontal rules, a column of
+    pixels darker than the paper and than the pixels 1 pt to both its sides over `cover`
+    of the row's height; or, by half as much, than the pixels 2 pt to its sides, where it
+    goes on a rule of the row above or below, or a piece of it was found (a grey rule
+    blurred wide). No character's stroke runs from one rule to the next,
+    and a watermark's broad stroke across a row is neither sharp nor in line with a rule."""
+    scale = dpi / 72.0
+    at: list[list[float]] = []  # long horizontal lines: [y, x0, x1], pieces of one line joined
+    for r in sorted((r for r in rules if r.horizontal and r.x1 - r.x0 >= long_pt), key=lambda r: r.y0):
+        if at and r.y0 - at[-1][0] <= 2.0:
+            at[-1][1], at[-1][2] = min(at[-1][1], r.x0), max(at[-1][2], r.x1)
+        else:
+            at.append([r.y0, r.x0, r.x1])
+    if len(at) < 2:
+        return []
+    paper = float(np.percentile(gray[::4, ::4], 60))
+    below, step = GREY_LINES
+    near, far = max(2, round(scale)), max(3, round(2 * scale))  # 1 pt and 2 pt
+    verticals = [r for r in rules if not r.horizontal]
+    out: list[Rule] = []
+    for (ya, ax0, ax1), (yb, bx0, bx1) in zip(at, at[1:]):
+        x0, x1 = max(ax0, bx0), min(ax1, bx1)
+        if yb - ya < 6.0 or x1 - x0 < 20.0:
+            continue
+        r0, r1 = int(ya * scale) + 3, int(yb * scale) - 2
+        c0, c1 = max(far, int((x0 - 2) * scale)), min(gray.shape[1] - far, int((x1 + 2) * scale))  # a rule at the end
+        if r1 - r0 < 6 or c1 - c0 < 2 * far:
+            continue
+        band = gray[r0:r1, c0 - far : c1 + far].astype(np.int16)
+        mid = band[:, far:-far]
+        dark = mid < paper - below
+
+        def thin(d: int, by: int) -> np.ndarray:
+            left, right = band[:, far - d : far - d + mid.shape[1]], band[:, far + d : far + d + mid.shape[1]]
+            return ((dark & (left - mid >= by) & (right - mid >= by)).mean(axis=0) >= cover)
+
+        sharp, soft = thin(near, step), thin(far, step // 2)
+        for a, b in flag_runs(sharp | soft):
+            x = (c0 + (a + b) / 2) / scale
+            if any(abs(v.x0 - x) <= 2.0 and v.y0 <= ya + 2 and v.y1 >= yb - 2 for v in verticals):
+                continue
+            # a line blurred wider than 1 pt counts where a piece of it was found, or it goes on one
+            if not sharp[a:b].any() and not any(abs(v.x0 - x) <= 2.0 and v.y1 >= ya - 3 and v.y0 <= yb + 3
+                                               for v in verticals):
+                continue
+            out.append(Rule(x, ya, x, yb))
+    return out
+
+
+def _drawn(rules: list[Rule], near: float = 2.0, least: float = 80.0) -> float:
+    """How much ruling the rules draw, in points: the length of the union of those `least`
+    long or longer (not a character's stroke, nor a line a scan left in pieces), a line found
+    on several pixel rows counted once."""
+    total = 0.0
+    for horizontal in (True, False):
+        spans = sorted(((r.y0, r.x0, r.x1) if horizontal else (r.x0, r.y0, r.y1)) for r in rules
+                       if r.horizontal == horizontal and max(r.x1 - r.x0, r.y1 - r.y0) >= least)
+        lines: list[list[tuple[float, float]]] = []
+        last = None
+        for at, lo, hi in spans:
+            if last is None or at - last > near:
+                lines.append([])
+            lines[-1].append((lo, hi))
+            last = at
+        for pieces in lines:
+            end = -1e9
+            for lo, hi in sorted(pieces):
+                if hi > end:
+                    total += hi - max(lo, end)
+                    end = hi
+    return total
 
 
 def in_lattice(rules: list[Rule], long_pt: float = 40.0, near: float = 2.0) -> list[Rule]:
@@ -382,20 +514,27 @@ def two_up_split(gray: np.ndarray, dpi: int, min_gutter_pt: float = 12.0) -> int
 
     A sheet clearly wider than tall, ink on its left half, and a blank gutter (columns
     with next to no ink, `min_gutter_pt` wide or more) across the middle fifth: a
-    title or a table running over the middle rules it out. The split is the gutter's
-    middle."""
+    title or a table running over the middle rules it out, and so does a rule running
+    across the gutter (a table ruled in faint grey, whose figures leave a column blank;
+    a short table at the top of a blank sheet). The split is the gutter's middle."""
     h, w = gray.shape
     if w < 1.2 * h:
         return None
     f = max(1, round(dpi / 72))
-    dark = _min_pool(gray, f) < 128
+    pooled = _min_pool(gray, f)
+    dark = pooled < 128
+    ink = pooled < float(np.percentile(pooled[::4, ::4], 60)) - GREY_LINES[0]  # faint grey too
     hs, ws = dark.shape
     counts = dark.sum(axis=0)
-    blank = counts <= max(2, int(0.01 * hs))  # dust and noise are not print
+    blank = (counts <= max(2, int(0.01 * hs))) & (ink.sum(axis=0) <= max(4, int(0.02 * hs)))  # dust, noise
     lo, hi = int(0.4 * ws), int(0.6 * ws)
     best: tuple[int, int] | None = None
     for x0, x1 in flag_runs(blank):
-        if x1 > lo and x0 < hi and x1 - x0 >= min_gutter_pt * dpi / 72 / f and (best is None or x1 - x0 > best[1] - best[0]):
+        if not (x1 > lo and x0 < hi and x1 - x0 >= min_gutter_pt * dpi / 72 / f):
+            continue
+        if (ink[:, x0:x1].mean(axis=1) >= 0.8).any():  # a rule runs across it: one table, not a gutter
+            continue
+        if best is None or x1 - x0 > best[1] - best[0]:
             best = (x0, x1)
     if best is None or counts[: best[0]].sum() < 50:
         return None
