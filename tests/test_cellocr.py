@@ -225,3 +225,20 @@ def test_a_cell_spanning_smaller_cells_does_not_read_their_text_again() -> None:
 
     readings = cellocr.read_cells(gray, [big, small], [(10, 10, 390, 100)], recognise, lambda image: [])
     assert sorted((r.cell, r.band.x0) for r in readings) == [(big, 200), (small, 40)]
+
+
+def test_a_sliver_of_the_cells_own_rule_is_not_a_one_and_a_one_is() -> None:
+    """A grid found a point off its faint rule leaves a sliver of the rule inside the cell
+    (read "1" in every empty cell of a column); a figure's stroke is wider, or further in."""
+    img, d = page()
+    bar(d, 196, 30, 197, 45)  # 2 px of the right rule, inside the cell box
+    gray = np.asarray(img)
+    assert cellocr.lines_in_cell(gray, (10, 10, 201, 91), LINE_H, 140) == []
+    img, d = page()
+    bar(d, 186, 30, 190, 45)  # a "1" set against the right side: 5 px wide
+    [one] = cellocr.lines_in_cell(np.asarray(img), (10, 10, 201, 91), LINE_H, 140)
+    assert (one.x0, one.x1) == (186, 191)
+    img, d = page()
+    bar(d, 120, 30, 121, 45)  # a thin stroke away from the sides stays
+    [stroke] = cellocr.lines_in_cell(np.asarray(img), (10, 10, 201, 91), LINE_H, 140)
+    assert (stroke.x0, stroke.x1) == (120, 122)

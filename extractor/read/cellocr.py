@@ -101,6 +101,12 @@ def _dot(blob: np.ndarray, line_h: float) -> bool:
     return blob.shape[1] < 0.35 * line_h and (len(rows) == 0 or rows[-1] - rows[0] + 1 < 0.35 * line_h)
 
 
+def _sliver(a: int, b: int, width: int, line_h: float) -> bool:
+    """Columns a..b of a cell's ink are a ruling line's remains: a stroke thinner than any
+    figure's (an eighth of a line), within a fifth of a line of the cell's side."""
+    return b - a <= max(2.0, 0.12 * line_h) and (a <= 0.2 * line_h or b >= width - 0.2 * line_h)
+
+
 def lines_in_cell(gray: np.ndarray, box: PxBox, line_h: float, dark_below: int, inset: int = 3,
                   split: float | None = None) -> list[Band]:
     """The text lines inside a cell, top to bottom, as ink boxes in page pixels.
@@ -123,6 +129,8 @@ def lines_in_cell(gray: np.ndarray, box: PxBox, line_h: float, dark_below: int, 
         # a speck set apart from the text by half a line of paper is dust, not a character
         # ("8294.09" + "·", "邮电费" + "4"): a blob smaller than a third of a line every way
         runs = [(a, b) for a, b in _pieces(part.any(axis=0), 0.5 * line_h) if not _dot(part[:, a:b], line_h)]
+        if split is None:  # a sliver at the cell's side is what is left of its rule, not a "1"
+            runs = [(a, b) for a, b in runs if not _sliver(a, b, part.shape[1], line_h)]
         if split is None and runs:
             runs = [(runs[0][0], runs[-1][1])]
         elif runs:  # outside cells: pieces of one line joined up to the split gap

@@ -15,7 +15,9 @@ applies them:
 * `two_up_split`: a landscape sheet printing two pages side by side, split at its gutter.
 * `find_rules`: ruling lines, found as long runs of dark pixels (a horizontal or vertical
   window that is all dark), after the page is deskewed, so the grid builder treats
-  scanned and digital tables alike.
+  scanned and digital tables alike; `page_rules` takes the grey ones too where the page
+  is ruled in grey or in lines too thin to come out dark, and `separators` the rules one
+  cell long that neither window can tell from a character's stroke.
 """
 
 from __future__ import annotations
