@@ -61,7 +61,11 @@ def test_generated_documents_hold_and_are_left_alone(rng: random.Random) -> None
     doc = document(rng)
     r = reconcile(doc)
     assert r.totals.violated == 0 and not r.corrections and not r.skipped
-    assert {x.status for x in r.document.line_items} == {Status.ok}
+    # every row that prints a figure is proven; a row of an empty table (三公 with nothing
+    # printed, about one generated document in thirty) may have nothing to prove
+    for x in r.document.line_items:
+        printed = any(v is not None for v in x.values.values())
+        assert x.status == Status.ok or (not printed and x.status == Status.unchecked), (x.table, x.name, x.status)
     assert [x.values for x in r.document.line_items] == [x.values for x in doc.line_items]
 
 
