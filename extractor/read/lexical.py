@@ -189,7 +189,7 @@ def voted(r: Reading, ballots: dict[tuple[str, str, str], tuple[int, Counter[str
     for i, cands in enumerate(r.alts):
         if cands[0][1] >= DOUBT or not _HAN.fullmatch(text[i]):
             continue
-        own = {c for c, q in cands if q >= FLOOR}
+        own = [c for c, q in cands if q >= FLOOR]  # in the recogniser's order: a tie goes the same way every run
         for key in _contexts(r.text, i):
             n, weights = ballots.get(key, (0, Counter()))
             if n < 2:
