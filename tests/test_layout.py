@@ -170,3 +170,25 @@ def test_the_row_numbering_the_columns_is_header_not_a_path_part(tmp_path: Path,
     [table] = find_tables(pdf.pages)
     keys = [c.key for c in table.header.columns if c.role == "amount"]
     assert keys == ["合计", "基本支出/人员经费", "基本支出/公用经费", "项目支出"]
+
+
+def test_a_rule_piece_inside_a_row_is_no_row_of_its_own() -> None:
+    """A scan keeps short pieces of strokes and rules inside a row (5 pt print ruled in
+    grey): a line that bounds no cell in any column must not cut the row into empty rows
+    that read as records of their own."""
+    from extractor.layout.grid import find_grids, ruled_cells
+    from extractor.read.page import Rule, Word
+
+    xs, ys = (100.0, 250.0, 400.0), (100.0, 120.0, 140.0, 160.0)
+    rules = [Rule(xs[0], y, xs[-1], y) for y in ys] + [Rule(x, ys[0], x, ys[-1]) for x in xs]
+    pieces = [Rule(110.0, 126.0, 150.0, 126.0), Rule(300.0, 131.5, 330.0, 131.5),  # inside the second row
+              Rule(330.0, 142.0, 330.0, 147.0)]  # and a stroke across the third
+    words = [Word(t, x, y, x + 40, y + 8) for t, x, y in
+             (("名称", 105, 106), ("金额", 255, 106), ("会议服务", 105, 126), ("3.84", 255, 126),
+              ("印刷服务", 105, 146), ("0.60", 255, 146))]
+    grid = find_grids(1, rules + pieces, words)[0]
+    assert grid.ys == list(ys) and grid.xs == list(xs)
+    assert [[c.text for c in grid.row_cells(r)] for r in range(grid.n_rows)] == [
+        ["名称", "金额"], ["会议服务", "3.84"], ["印刷服务", "0.60"]]
+    # the cells a scanned page is read by are the same six
+    assert len(ruled_cells(rules + pieces)[0][1]) == 6

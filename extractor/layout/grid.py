@@ -171,7 +171,17 @@ def _line_text(words: list[Word]) -> str:
     return "\n".join(" ".join(w.text for w in sorted(line, key=lambda w: w.x0)) for line in lines)
 
 
+def _bounding(lines: list[float], across: list[float], segs: list[_Seg]) -> list[float]:
+    """`lines` less the inner ones that bound no cell: a line the rules cover between no
+    two of the `across` lines (a piece of a rule, a stroke kept with it) would only cut
+    every cell it crosses into rows or columns that hold nothing of their own."""
+    inner = [p for p in lines[1:-1] if any(_covered(segs, p, a, b) for a, b in zip(across, across[1:]))]
+    return [lines[0], *inner, lines[-1]]
+
+
 def build_grid(page: int, xs: list[float], ys: list[float], hs: list[_Seg], vs: list[_Seg], words: list[Word]) -> Grid:
+    ys = _bounding(ys, xs, hs)
+    xs = _bounding(xs, ys, vs)
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     parent = list(range(n_rows * n_cols))
 
