@@ -321,6 +321,27 @@ def test_skew_of_a_grey_ruled_table_is_found() -> None:
     assert abs(scan.estimate_skew(turned) - 0.6) <= 0.1
 
 
+@pytest.mark.parametrize("angle", [0.36, -0.5, 0.7])
+def test_skew_of_a_page_with_nothing_dark_is_found_from_its_grey_rules(angle: float) -> None:
+    """5 pt print ruled in 0.5 pt grey (北京's tables) comes out of a scan with hardly a
+    pixel below DARK: the rules' grey runs must carry the angle."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=842, height=595)
+    xs = [200, 300, 420, 520, 640]
+    for r in range(41):
+        page.draw_line((xs[0], 90 + r * 10), (xs[-1], 90 + r * 10), width=0.5, color=(0.78,) * 3)
+    for x in xs:
+        page.draw_line((x, 90), (x, 490), width=0.5, color=(0.78,) * 3)
+    for r in range(40):
+        page.insert_text((xs[0] + 2, 97 + r * 10), "02-政府履职辅助性服务", fontname="china-s", fontsize=5.4,
+                         color=(0.72,) * 3)
+        page.insert_text((xs[3] + 60, 97 + r * 10), "23.600000", fontname="helv", fontsize=5.4, color=(0.72,) * 3)
+    turned = Image.fromarray(_gray(page, 200)).rotate(angle, resample=Image.BICUBIC, fillcolor=248)
+    gray = np.asarray(turned.filter(ImageFilter.GaussianBlur(0.6)))
+    assert (gray < scan.DARK).sum() == 0
+    assert abs(scan.estimate_skew(gray) - angle) <= 0.1
+
+
 def test_a_short_thin_column_rule_between_two_row_rules_is_found() -> None:
     """A header's one-row rule between 科目编码 and 科目名称, 0.3 pt black: the scan leaves
     it at about 175, too light to be dark and too short for the faint window."""
