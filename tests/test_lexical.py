@@ -111,3 +111,37 @@ def test_one_word_read_twice_with_opposite_doubts_is_read_as_their_summed_weight
     # a candidate the recogniser did not weigh for this character is never taken
     blind = read("脱管湍管率", {2: (("湍", 0.835), ("浦", 0.1))})
     assert lexical_look([blind, prose], ())[0].text == "脱管湍管率"
+
+
+def test_a_name_a_table_prints_on_many_rows_outvotes_a_character_the_recogniser_never_weighed() -> None:
+    """5 pt print: 政府履职 on thirty rows, most read 履 with doubt, some 暖 or 瘦 with no 履
+    among the candidates at all. The document's readings of the same place settle it."""
+    def row(c: str, q: float, *others: tuple[str, float]) -> Reading:
+        return read("02-政府" + c + "职辅助性服务", {5: ((c, q), *others)})
+
+    rows = [row("履", 0.89, ("规", 0.07)), row("履", 0.94, ("厦", 0.01)), row("履", 0.73, ("规", 0.08)),
+            row("履", 0.62, ("段", 0.22)), row("履", 0.95, ("鞭", 0.01))]
+    odd = [row("暖", 0.85, ("吸", 0.08), ("段", 0.03)), row("瘦", 0.37, ("疲", 0.1), ("艘", 0.06))]
+    got = lexical_look(rows + odd, ())
+    assert [r.text[5] for r in got] == ["履"] * 7
+    assert got[5].first == "02-政府暖职辅助性服务"
+    # three readings of the place are too few to outvote the recogniser
+    assert [r.text[5] for r in lexical_look(rows[:2] + odd[:1], ())] == ["履", "履", "暖"]
+    # nor does a character sure enough overrule its reading, nor one that is not far outweighed
+    sure = read("02-政府规职辅助性服务")
+    split = [row("规", 0.9, ("履", 0.05)) for _ in range(3)]
+    assert lexical_look(rows + [sure], ())[-1].text[5] == "规"
+    assert [r.text[5] for r in lexical_look(rows[:3] + split + odd[:1], ())][-1] == "暖"
+
+
+def test_a_word_printed_bigger_weighs_more_in_the_vote() -> None:
+    """The same opposite doubts, but the paragraph's line printed at 26 pixels and the
+    cell's at 17: the recogniser had more of the paragraph's character to go on."""
+    cell = Reading(Band(0, 0, 80, 17), (0, 0, 90, 20), "脱管湍管率", 0.96,
+                   alts=read("脱管湍管率", {2: (("湍", 0.88), ("漏", 0.05))}).alts)
+    prose = Reading(Band(0, 40, 400, 66), (0, 40, 400, 70), "防止脱管漏管。", 0.96,
+                    alts=read("防止脱管漏管。", {4: (("漏", 0.82), ("湍", 0.15))}).alts)
+    assert [r.text for r in lexical_look([cell, prose], ())] == ["脱管漏管率", "防止脱管漏管。"]
+    # printed the same size, the vote goes the other way: the height is what settles it
+    level = Reading(Band(0, 40, 400, 57), prose.cell, prose.text, prose.conf, alts=prose.alts)
+    assert [r.text for r in lexical_look([cell, level], ())] == ["脱管湍管率", "防止脱管湍管。"]
