@@ -242,3 +242,14 @@ def test_a_sliver_of_the_cells_own_rule_is_not_a_one_and_a_one_is() -> None:
     bar(d, 120, 30, 121, 45)  # a thin stroke away from the sides stays
     [stroke] = cellocr.lines_in_cell(np.asarray(img), (10, 10, 201, 91), LINE_H, 140)
     assert (stroke.x0, stroke.x1) == (120, 122)
+
+
+def test_a_lone_blot_read_doubtfully_as_a_chinese_character_is_dust() -> None:
+    """A faded page's empty amount cell: a 5×11 pixel blot read 阿 at 0.18 on a page whose
+    lines are 20 pixels tall. A Chinese character is about as wide as the line is tall."""
+    assert cellocr._speck(cellocr.Band(980, 429, 985, 440), "阿", 0.18, 20.0, alone=True)
+    assert not cellocr._speck(cellocr.Band(0, 0, 18, 19), "是", 0.4, 20.0, alone=True)  # a whole character
+    assert not cellocr._speck(cellocr.Band(0, 0, 5, 11), "1", 0.4, 20.0, alone=True)  # a narrow figure
+    assert not cellocr._speck(cellocr.Band(0, 0, 5, 11), "阿", 0.9, 20.0, alone=True)  # read surely
+    assert not cellocr._speck(cellocr.Band(0, 0, 16, 8), "二", 0.3, 20.0, alone=True)  # a lone "=" read 二
+    assert not cellocr._speck(cellocr.Band(0, 0, 7, 7), "菜", 0.08, 17.0, alone=True)  # a small "=" read 菜
