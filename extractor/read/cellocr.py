@@ -24,7 +24,7 @@ from extractor.read.ocr import Candidates, PixelItem, Recognised
 from extractor.read.scan import flag_runs
 
 PxBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, x1/y1 exclusive
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK = re.compile(r"[\u4e00-\u9fff]")  # a Chinese character
 
 
 
@@ -385,10 +385,9 @@ def _speck(band: Band, text: str, conf: float, line_h: float, alone: bool) -> bo
     faded page's empty amount cell): a Chinese character is about as wide as it is tall. A
     lone `=` is not that (read 菜 or 二, the second look makes it `=` again)."""
     if alone:
-        small = max(band.height, band.x1 - band.x0) < 0.35 * line_h
         width = band.x1 - band.x0
-        blot = (width < 0.5 * line_h and band.height >= 2 * width and len(text) == 1
-                and bool(_CJK.fullmatch(text)))
+        small = max(band.height, width) < 0.35 * line_h
+        blot = width < 0.5 * line_h and band.height >= 2 * width and bool(CJK.fullmatch(text))
         return conf < NOISE and (small or blot)
     return band.height < 0.5 * line_h and (conf < NOISE or text.isascii() and text.isalnum())
 

@@ -6,8 +6,9 @@ read 殿 with 顾 third). A word the document prints twice may be read with oppo
 (湍 0.84 / 漏 0.07 in a cell, 漏 0.89 / 湍 0.09 in a paragraph): a doubtful character is
 first read as the candidate that the readings of the same place weigh most, summed
 (`voted`); where the document reads a place many times over (a name on thirty rows of 5 pt
-print), the character that far outweighs all others there, weighed for this one or not. Then a doubtful character is replaced by one of its candidates when
-the candidate makes the text around it a word the document prints elsewhere, read
+print), the character that far outweighs all others there, weighed for this one or not.
+Then a doubtful character is replaced by one of its candidates when the candidate makes
+the text around it a word the document prints elsewhere, read
 without doubt, or a word of the domain's vocabulary (`vocabulary.ocr_terms`), and the
 character as read does not. Only Chinese characters are replaced by Chinese characters,
 numerals neither (表二, 二、), and Chinese marks by marks (二十八。→ 二十八、): figures are
@@ -27,7 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from extractor.read.cellocr import Reading
+from extractor.read.cellocr import CJK, Reading
 from extractor.read.ocr import Candidates
 
 DOUBT = 0.99  # a character read below this probability is doubtful
@@ -44,7 +45,6 @@ PLACE_MARGIN = 3.0  # ... and this many times as much as the character as read
 # Chinese characters, less the numerals: 表二 and 表三, 一、 and 二、 are figures, not words.
 _HAN = re.compile(r"(?![一二三四五六七八九十百千万亿零〇])[\u4e00-\u9fff]")
 _PUNCT = re.compile(r"[、。，：；]")  # a list's marks, one for another (二十八。→ 二十八、); never "." or ","
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SPECK = re.compile(r"[0-9A-Za-z一二三]")  # what a speck or a stroke of dust is read as
 
 
@@ -142,7 +142,7 @@ def _trimmed(text: list[str], alts: Sequence[Candidates], counts: Counter[str]) 
             continue
         rest = text[1:] if end == 0 else text[:-1]
         inner = rest[0] if end == 0 else rest[-1]
-        if not _CJK.fullmatch(inner) or _support("".join(text), 0 if end == 0 else len(text) - 1, counts)[0]:
+        if not CJK.fullmatch(inner) or _support("".join(text), 0 if end == 0 else len(text) - 1, counts)[0]:
             continue
         words = "".join(rest)
         edge = words[:3] if end == 0 else words[-3:]
